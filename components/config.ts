@@ -35,6 +35,10 @@ export interface ReplicationSpec {
 
 export interface ServiceSpec {
   name: string;
+  /** Port clients use, on the load balancer (default: loadBalancer.port + the service's index). */
+  frontendPort: number;
+  /** Port of this service's load-balancer stats page and Prometheus exporter (default: loadBalancer.statsPort + index). */
+  statsPort: number;
   /** Command line that starts one instance; relative paths resolve from the project root. */
   command: string;
   port: number;
@@ -94,7 +98,7 @@ export const KNOWN_KEYS = ["platform", "hosts", "loadBalancer", "prometheus", "s
 type Raw = Record<string, unknown>;
 
 const SERVICE_KEYS = [
-  "command", "port", "healthPath", "replicas", "hosts", "env", "cpuCostMs", "consistency", "store", "shadows", "replication",
+  "frontendPort", "statsPort", "command", "port", "healthPath", "replicas", "hosts", "env", "cpuCostMs", "consistency", "store", "shadows", "replication",
 ];
 const STORE_KEYS = ["engine", "host", "port", "database", "user"];
 const SHADOW_KEYS = ["count", "weightPercent", "mirrorPercent", "mirrorBodyCapBytes", "hosts"];
@@ -169,7 +173,7 @@ function stringList(key: string, v: unknown, dflt: string[]): string[] {
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,30}$/;
 
-function parseService(name: string, v: unknown, hosts: string[]): ServiceSpec {
+function parseService(name: string, v: unknown, hosts: string[], lbDefaults: { frontendPort: number; statsPort: number }): ServiceSpec {
   const key = `${NAMESPACE}:services.${name}`;
   if (!NAME_RE.test(name)) throw new ConfigError(key, "service names are lower-case letters, digits and '-', starting with a letter, at most 31 characters");
   const o = objectAt(key, v, SERVICE_KEYS);
@@ -195,6 +199,8 @@ function parseService(name: string, v: unknown, hosts: string[]): ServiceSpec {
   }
   return {
     name,
+    frontendPort: int(`${key}.frontendPort`, o.frontendPort, lbDefaults.frontendPort, 1024, 65535),
+    statsPort: int(`${key}.statsPort`, o.statsPort, lbDefaults.statsPort, 1024, 65535),
     command: str(`${key}.command`, o.command),
     port: int(`${key}.port`, o.port, 18100, 1024, 65535),
     healthPath: str(`${key}.healthPath`, o.healthPath, "/healthz"),
@@ -240,17 +246,20 @@ export function parseStackConfig(raw: Record<string, unknown>): StackSpec {
   const pr = objectAt(`${NAMESPACE}:prometheus`, get("prometheus"), PROM_KEYS);
   const svcRaw = parseValue(`${NAMESPACE}:services`, get("services") ?? {});
   if (!isObject(svcRaw)) throw new ConfigError(`${NAMESPACE}:services`, "must be an object mapping service name to its spec");
-  const services = Object.entries(svcRaw).map(([name, v]) => parseService(name, v, hosts));
+  const loadBalancer: LoadBalancerSpec = {
+    port: int(`${NAMESPACE}:loadBalancer.port`, lb.port, 18080, 1024, 65535),
+    statsPort: int(`${NAMESPACE}:loadBalancer.statsPort`, lb.statsPort, 18404, 1024, 65535),
+    checkIntervalMs: int(`${NAMESPACE}:loadBalancer.checkIntervalMs`, lb.checkIntervalMs, 1000, 100, 60_000),
+    retries: int(`${NAMESPACE}:loadBalancer.retries`, lb.retries, 2, 0, 10),
+  };
+  const services = Object.entries(svcRaw).map(([name, v], i) =>
+    parseService(name, v, hosts, { frontendPort: loadBalancer.port + i, statsPort: loadBalancer.statsPort + i }),
+  );
   if (services.length === 0) throw new ConfigError(`${NAMESPACE}:services`, "declare at least one service");
   const spec: StackSpec = {
     platform,
     hosts,
-    loadBalancer: {
-      port: int(`${NAMESPACE}:loadBalancer.port`, lb.port, 18080, 1024, 65535),
-      statsPort: int(`${NAMESPACE}:loadBalancer.statsPort`, lb.statsPort, 18404, 1024, 65535),
-      checkIntervalMs: int(`${NAMESPACE}:loadBalancer.checkIntervalMs`, lb.checkIntervalMs, 1000, 100, 60_000),
-      retries: int(`${NAMESPACE}:loadBalancer.retries`, lb.retries, 2, 0, 10),
-    },
+    loadBalancer,
     prometheus: {
       port: int(`${NAMESPACE}:prometheus.port`, pr.port, 19090, 1024, 65535),
       scrapeIntervalSeconds: int(`${NAMESPACE}:prometheus.scrapeIntervalSeconds`, pr.scrapeIntervalSeconds, 2, 1, 5),
@@ -276,15 +285,14 @@ export function placeService(svc: ServiceSpec, hosts: string[]): Placement {
   for (const h of [...svc.hosts, ...svc.shadows.hosts]) {
     if (!hosts.includes(h)) throw new ConfigError(`${key}`, `host '${h}' is not declared in ${NAMESPACE}:hosts (${hosts.join(", ")})`);
   }
-  let live = svc.hosts;
-  if (live.length === 0) live = hosts.slice(0, svc.replicas);
+  if (svc.hosts.length === 0 && hosts.length < svc.replicas) {
+    throw new ConfigError(`${key}.replicas`, `needs ${svc.replicas} hosts (one live instance per host) but only ${hosts.length} are declared in ${NAMESPACE}:hosts`);
+  }
+  const live = svc.hosts.length > 0 ? svc.hosts : hosts.slice(0, svc.replicas);
   if (live.length !== svc.replicas) {
     throw new ConfigError(`${key}.hosts`, `lists ${live.length} hosts but replicas is ${svc.replicas}; one live instance per host`);
   }
   if (new Set(live).size !== live.length) throw new ConfigError(`${key}.hosts`, "two live instances of one service cannot share a host");
-  if (live.length < svc.replicas) {
-    throw new ConfigError(`${key}.replicas`, `needs ${svc.replicas} hosts but only ${hosts.length} are declared in ${NAMESPACE}:hosts`);
-  }
   let shadows = svc.shadows.hosts.slice(0, svc.shadows.count);
   if (svc.shadows.hosts.length === 0) {
     const free = hosts.filter((h) => !live.includes(h));
@@ -323,12 +331,12 @@ function validatePlacementAndPorts(spec: StackSpec): void {
     owners.set(sock, who);
   };
   const lo = "127.0.0.1";
-  claim(lo, spec.loadBalancer.port, "the load balancer", `${NAMESPACE}:loadBalancer.port`);
-  claim(lo, spec.loadBalancer.statsPort, "the load balancer's stats/exporter", `${NAMESPACE}:loadBalancer.statsPort`);
   claim(lo, spec.prometheus.port, "prometheus", `${NAMESPACE}:prometheus.port`);
   for (const svc of spec.services) {
     const p = placeService(svc, spec.hosts);
     const key = `${NAMESPACE}:services.${svc.name}`;
+    claim(lo, svc.frontendPort, `the load balancer of '${svc.name}'`, `${key}.frontendPort`);
+    claim(lo, svc.statsPort, `the load balancer stats of '${svc.name}'`, `${key}.statsPort`);
     for (const h of [...p.live, ...p.shadows]) {
       claim(hostAddress(spec.hosts, h), svc.port, `service '${svc.name}' on ${h}`, `${key}.port`);
     }

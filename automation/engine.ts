@@ -1,0 +1,67 @@
+// The Pulumi engine, offline: the CLI built into .toolchain/, a file:// backend and a passphrase
+// secrets provider under .understudy/, no update checks and no plugin downloads. Every flow (the
+// main job, the runner, the tests) opens stacks through here.
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { InlineProgramArgs, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { understudyProgram } from "../components/program";
+
+export interface EngineOptions {
+  /** Project root: holds Pulumi.yaml, dist/, node_modules/ and .toolchain/. */
+  root: string;
+  stack: string;
+  /** Where Pulumi.yaml and Pulumi.<stack>.yaml live (default: root). Must be inside root. */
+  workDir?: string;
+  /** Where the file backend keeps state (default: <root>/.understudy/state). */
+  stateDir?: string;
+}
+
+export const PULUMI_VERSION = "3.259.0";
+
+/** The local passphrase: generated once per checkout and kept out of git (never printed). */
+export function passphrase(root: string): string {
+  const file = path.join(root, ".understudy", "passphrase");
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+export function engineEnv(o: EngineOptions): Record<string, string> {
+  const stateDir = o.stateDir ?? path.join(o.root, ".understudy", "state");
+  fs.mkdirSync(stateDir, { recursive: true });
+  return {
+    PULUMI_HOME: path.join(o.root, ".understudy", "pulumi-home"),
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase(o.root),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    UNDERSTUDY_ROOT: o.root,
+    // The dynamic-provider plugin script ships inside @pulumi/pulumi; the CLI finds plugins on PATH.
+    PATH: [path.join(o.root, ".toolchain", "bin"), path.join(o.root, "node_modules", "@pulumi", "pulumi"), process.env.PATH ?? ""].join(":"),
+  };
+}
+
+export async function pulumiCommand(root: string): Promise<PulumiCommand> {
+  const bin = path.join(root, ".toolchain", "bin", "pulumi");
+  if (!fs.existsSync(bin)) throw new Error(`the Pulumi CLI is missing at ${bin}: run 'npm run setup' to build it`);
+  return PulumiCommand.get({ root: path.join(root, ".toolchain"), skipVersionCheck: false });
+}
+
+/** Open (or create) a stack whose program is understudy's, run in-process (inline program). */
+export async function openStack(o: EngineOptions): Promise<Stack> {
+  const workDir = o.workDir ?? o.root;
+  const args: InlineProgramArgs = {
+    stackName: o.stack,
+    projectName: "understudy",
+    program: async () => understudyProgram(o.root),
+  };
+  return LocalWorkspace.createOrSelectStack(args, {
+    workDir,
+    pulumiCommand: await pulumiCommand(o.root),
+    envVars: engineEnv(o),
+  });
+}

@@ -1,0 +1,65 @@
+// Live and shadow instances on the local platform: one supervised process per host, bound to the
+// host's own loopback address, registered with Prometheus through a targets file.
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { hostAddress } from "../../config";
+import { Endpoint, InstanceGroup, InstanceGroupArgs } from "../../platform";
+import { resolveCommand } from "./command";
+import { LocalContext, logDir, supervisorHome, targetsDir } from "./context";
+import { LocalResource } from "./provider";
+
+export function instanceName(service: string, role: string, host: string): string {
+  return `${service}-${role}-${host}`;
+}
+
+export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): InstanceGroup {
+  const svc = args.service;
+  const argv = resolveCommand(svc.command, c.root);
+  const endpoints: Endpoint[] = [];
+  const procs: LocalResource[] = [];
+  for (const host of args.hosts) {
+    const name = instanceName(svc.name, args.role, host);
+    const address = hostAddress(c.hosts, host);
+    const proc = new LocalResource(
+      "process",
+      name,
+      {
+        supervisorHome: supervisorHome(c),
+        name,
+        argv,
+        cwd: c.root,
+        env: {
+          ...svc.env,
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HOST: address,
+          PORT: String(svc.port),
+          UNDERSTUDY_ROLE: args.role,
+          UNDERSTUDY_SERVICE: svc.name,
+          UNDERSTUDY_INSTANCE: name,
+          UNDERSTUDY_HOST: host,
+          CPU_COST_MS: String(svc.cpuCostMs),
+        },
+        secretEnv: args.databaseUrl ? pulumi.secret(args.databaseUrl.apply((u) => ({ DATABASE_URL: u }))) : {},
+        address,
+        port: svc.port,
+        healthPath: svc.healthPath,
+        logDir: logDir(c),
+      },
+      { parent, dependsOn: [...dependsOn, ...args.after] },
+      ["secretEnv"],
+    );
+    procs.push(proc);
+    endpoints.push({ instance: name, role: args.role, host, address: pulumi.output(address), port: svc.port });
+  }
+  const targets = args.hosts.map((host) => ({
+    targets: [`${hostAddress(c.hosts, host)}:${svc.port}`],
+    labels: { service: svc.name, role: args.role, host, instance: instanceName(svc.name, args.role, host) },
+  }));
+  new LocalResource(
+    "file",
+    `${svc.name}-${args.role}-targets`,
+    { path: path.join(targetsDir(c), `${svc.name}-${args.role}.json`), content: JSON.stringify(targets, null, 2) + "\n" },
+    { parent, dependsOn: procs },
+  );
+  return { endpoints };
+}
