@@ -34,8 +34,10 @@ export function prometheusConfig(spec: StackSpec, targets: string): string {
 }
 
 export function createFoundation(c: LocalContext, spec: StackSpec, parent: pulumi.Resource): Foundation {
-  const opts = { parent };
-  const supervisor = new LocalResource("supervisorDaemon", "supervisor", { home: supervisorHome(c) }, opts);
+  // The stack's state folder goes last on destroy: every other local resource depends on it.
+  const root = new LocalResource("directory", "state", { path: c.stateDir }, { parent });
+  const supervisor = new LocalResource("supervisorDaemon", "supervisor", { home: supervisorHome(c) }, { parent, dependsOn: [root] });
+  const opts = { parent, dependsOn: [supervisor] };
   const promDir = path.join(c.stateDir, "prometheus");
   const content = prometheusConfig(spec, targetsDir(c));
   const config = new LocalResource("file", "prometheus-config", { path: path.join(promDir, "prometheus.yml"), content }, opts);

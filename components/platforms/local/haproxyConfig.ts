@@ -32,7 +32,7 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     "  log stdout format raw local0 warning",
     `  stats socket ${a.adminSocket} mode 600 level admin expose-fd listeners`,
     "  stats timeout 30s",
-    "  maxconn 20000",
+    "  maxconn 4000",
     "",
     "defaults",
     "  mode http",

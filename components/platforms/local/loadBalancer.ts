@@ -25,8 +25,8 @@ export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: 
     const addr = (e: Endpoint): string => byInstance.get(e.instance) ?? "";
     return renderHaproxyConfig({ service: svc, lb, live: lines(args.live, addr), shadows: lines(args.shadows, addr), adminSocket: path.join(dir, "admin.sock"), routingMap: mapPath });
   });
-  const map = new LocalResource("file", `${svc.name}-lb-routing`, { path: mapPath, content: routingMap(svc) }, { parent });
-  const cfg = new LocalResource("file", `${svc.name}-lb-config`, { path: cfgPath, content }, { parent });
+  const map = new LocalResource("file", `${svc.name}-lb-routing`, { path: mapPath, content: routingMap(svc) }, { parent, dependsOn });
+  const cfg = new LocalResource("file", `${svc.name}-lb-config`, { path: cfgPath, content }, { parent, dependsOn });
   const proc = new LocalResource(
     "process",
     `${svc.name}-lb`,

@@ -15,7 +15,7 @@ export function createStore(c: LocalContext, args: StoreArgs, parent: pulumi.Res
   const name = `${args.service.name}-store-${args.host}`;
   const address = hostAddress(c.hosts, args.host);
   const dataDir = path.join(c.stateDir, "pg", name);
-  const cluster = new LocalResource("postgresCluster", name, { dataDir, address, port: st.port, user: st.user }, { parent }, ["password"], ["password", "postgresBinary"]);
+  const cluster = new LocalResource("postgresCluster", name, { dataDir, address, port: st.port, user: st.user }, { parent, dependsOn }, ["password"], ["password", "postgresBinary"]);
   const password = cluster.out<string>("password");
   const server = new LocalResource(
     "process",

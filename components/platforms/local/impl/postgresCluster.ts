@@ -34,7 +34,9 @@ export async function create(i: ClusterInputs): Promise<{ id: string; outs: Clus
     throw new Error(`${i.dataDir} already holds a PostgreSQL cluster that this stack does not know; move it away or delete it`);
   }
   const password = randomBytes(24).toString("base64url");
-  fs.mkdirSync(i.dataDir, { recursive: true, mode: 0o700 });
+  // Parents stay traversable for the postgres user; only the data dir itself is private.
+  fs.mkdirSync(path.dirname(i.dataDir), { recursive: true, mode: 0o755 });
+  fs.mkdirSync(i.dataDir, { mode: 0o700 });
   const pwDir = fs.mkdtempSync(path.join(os.tmpdir(), "understudy-pw-"));
   const pwFile = path.join(pwDir, "pw");
   fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
