@@ -1,0 +1,17 @@
+// Programmatic API of the load generator, for benchmarks and tests.
+export { KINDS, LoadRecords, type Kind, type RequestRecord } from "./records";
+export { percentile, summarize, formatSummary, latencyStats, type LoadSummary, type LatencyStats, type KindSummary } from "./stats";
+export {
+  parseTrace,
+  loadTrace,
+  buildSchedule,
+  constantSchedule,
+  rateAt,
+  expectedRequests,
+  sendTimes,
+  TraceError,
+  type Trace,
+  type RateSchedule,
+  type ScheduleOptions,
+} from "./trace";
+export { runLoad, writeRecords, seededRandom, type LoadOptions, type LoadResult, type ReadMix } from "./run";

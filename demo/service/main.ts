@@ -1,0 +1,40 @@
+// Entry point: node dist/demo/service/main.js (configuration from the environment, see config.ts).
+import { ConfigError, parseConfig } from "./config";
+import { jsonLogger, SHUTDOWN_GRACE_MS, startService } from "./server";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`understudy demo service: configuration error: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = jsonLogger(config);
+  const svc = await startService(config, { log });
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    log("info", "signal received", { signal: sig });
+    // Backstop: never hang on shutdown longer than the grace period plus pool closing.
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 3000).unref();
+    svc.shutdown().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log("error", "shutdown failed", { error: (e as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+main().catch((e: unknown) => {
+  console.error(`understudy demo service: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
