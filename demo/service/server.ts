@@ -86,10 +86,10 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     },
   };
   const handler = createHandler(deps);
-  let inFlight = 0;
+  const active = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
-    inFlight++;
-    res.on("close", () => inFlight--);
+    active.add(res);
+    res.on("close", () => active.delete(res));
     handler(req, res);
   });
   server.keepAliveTimeout = 5000;
@@ -114,9 +114,14 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     stopping ??= (async () => {
       state.draining = true;
       clearTimeout(schemaTimer);
-      log("info", "shutting down", { inFlight });
+      log("info", "shutting down", { inFlight: active.size });
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
+      // In-flight responses end their keep-alive connection instead of leaving it idle.
+      for (const res of active) {
+        if (!res.headersSent) res.setHeader("connection", "close");
+        else res.on("finish", () => res.socket?.end());
+      }
       let timer: NodeJS.Timeout | undefined;
       const forced = await Promise.race([
         closed.then(() => false),
@@ -124,7 +129,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       ]);
       clearTimeout(timer);
       if (forced) {
-        log("warn", "grace period over, closing remaining connections", { inFlight });
+        log("warn", "grace period over, closing remaining connections", { inFlight: active.size });
         server.closeAllConnections();
         await closed;
       }
