@@ -4,7 +4,9 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { InlineProgramArgs, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { parseStackConfig, StackSpec } from "../components/config";
 import { understudyProgram } from "../components/program";
 
 export interface EngineOptions {
@@ -51,13 +53,29 @@ export async function pulumiCommand(root: string): Promise<PulumiCommand> {
   return PulumiCommand.get({ root: path.join(root, ".toolchain"), skipVersionCheck: false });
 }
 
+/**
+ * Validate the stack's config as the program will, before asking the engine for anything: a bad
+ * config is refused with the key and the rule, and no operation starts.
+ */
+export async function preflight(stack: Stack): Promise<StackSpec> {
+  const all = await stack.getAllConfig();
+  return parseStackConfig(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])));
+}
+
 /** Open (or create) a stack whose program is understudy's, run in-process (inline program). */
 export async function openStack(o: EngineOptions): Promise<Stack> {
   const workDir = o.workDir ?? o.root;
   const args: InlineProgramArgs = {
     stackName: o.stack,
     projectName: "understudy",
-    program: async () => understudyProgram(o.root),
+    program: async () => {
+      try {
+        return understudyProgram(o.root);
+      } catch (e) {
+        // A RunError is reported by the engine as the program's failure, without a stack trace.
+        throw new pulumi.RunError((e as Error).message);
+      }
+    },
   };
   return LocalWorkspace.createOrSelectStack(args, {
     workDir,

@@ -1,7 +1,7 @@
 // `npm run stack -- <up|preview|refresh|destroy|outputs> [--stack dev]`: the stack through the
 // Automation API with the offline engine (what `pulumi up` does, without needing a language host).
 import * as path from "node:path";
-import { openStack } from "./engine";
+import { openStack, preflight } from "./engine";
 
 const USAGE = "usage: stack <up|preview|refresh|destroy|outputs> [--stack <name>]";
 
@@ -13,6 +13,7 @@ async function main(argv: string[]): Promise<void> {
   const root = path.resolve(__dirname, "..", "..");
   const stack = await openStack({ root, stack: stackName });
   const onOutput = (s: string): void => void process.stdout.write(s);
+  if (cmd === "up" || cmd === "preview") await preflight(stack);
   switch (cmd) {
     case "up":
       await stack.up({ onOutput });

@@ -22,20 +22,24 @@ export function writeWorkDir(stack: string, config: Record<string, unknown>): st
 export interface TestStack {
   name: string;
   stack: Stack;
+  /** The local platform's runtime folder (.understudy/<stack>). */
   stateDir: string;
+  /** The file backend's folder. */
+  backendDir: string;
   log: string[];
   destroy(): Promise<void>;
 }
 
 export async function testStack(name: string, config: Record<string, unknown>): Promise<TestStack> {
   const workDir = writeWorkDir(name, config);
-  const stateDir = path.join(workDir, "state");
-  const stack = await openStack({ root: ROOT, stack: name, workDir, stateDir });
+  const backendDir = path.join(workDir, "state");
+  const stack = await openStack({ root: ROOT, stack: name, workDir, stateDir: backendDir });
   const log: string[] = [];
   return {
     name,
     stack,
     stateDir: path.join(ROOT, ".understudy", name),
+    backendDir,
     log,
     async destroy() {
       await stack.destroy({ onOutput: (s) => log.push(s) });

@@ -2,7 +2,10 @@
 // Prometheus, PostgreSQL and the demo service as supervised processes.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import test from "ava";
+import { preflight } from "../../../automation/engine";
+import * as supervisor from "../../../components/platforms/local/impl/supervisor";
 import { get, processesMatching, testStack } from "../../helpers/stack";
 
 const STACK = "it-foundation";
@@ -39,14 +42,14 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined>, time
   }
 }
 
-test("up → serve through HAProxy → metrics for every instance → kill -9 → still serving → destroy leaves nothing", async (t) => {
+test.serial("up → serve through HAProxy → metrics for every instance → kill -9 → still serving → destroy leaves nothing", async (t) => {
   const s = await testStack(STACK, config);
   try {
     const up = await s.stack.up({ onOutput: (o) => s.log.push(o) });
     t.is(up.summary.result, "succeeded");
-    const outputs = up.outputs;
-    t.deepEqual(outputs.services.value.orders.liveHosts, ["host-1", "host-2"]);
-    t.deepEqual(outputs.services.value.orders.shadowHosts, ["host-3"]);
+    const services = up.outputs.services.value as Record<string, { liveHosts: string[]; shadowHosts: string[] }>;
+    t.deepEqual(services.orders.liveHosts, ["host-1", "host-2"]);
+    t.deepEqual(services.orders.shadowHosts, ["host-3"]);
 
     // A write and a read through the load balancer.
     const created = await get(`${LB}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ customer: "ada", amount: 12.5 }) });
@@ -81,6 +84,20 @@ test("up → serve through HAProxy → metrics for every instance → kill -9 �
       return p.length === 3 && !p.some((l) => l.trim().startsWith(`${pid} `)) ? p : undefined;
     });
     t.is(procs.length, 3);
+
+    // A process that vanished from the supervisor is seen by refresh and recreated by the next up.
+    await supervisor.remove(path.join(s.stateDir, "pm2"), "orders-live-host-2");
+    await s.stack.refresh({ onOutput: (o) => s.log.push(o) });
+    const again = await s.stack.up({ onOutput: (o) => s.log.push(o) });
+    t.is(again.summary.resourceChanges?.create, 1, JSON.stringify(again.summary.resourceChanges));
+    t.is((await get(`${LB}/orders/${id}`)).status, 200);
+
+    // The generated database password is a secret: encrypted in the state file on disk.
+    const onDisk = fs.readFileSync(path.join(s.backendDir, ".pulumi", "stacks", "understudy", `${s.name}.json`), "utf8");
+    const password = (await s.stack.exportStack()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::orders-store-host-1")).outputs.password as { plaintext: string };
+    t.truthy(password.plaintext);
+    t.false(onDisk.includes(JSON.parse(password.plaintext) as string), "the password is not in the state file");
+    t.true(onDisk.includes('"ciphertext"'));
   } finally {
     await s.destroy();
   }
@@ -89,4 +106,16 @@ test("up → serve through HAProxy → metrics for every instance → kill -9 �
   t.false(fs.existsSync(s.stateDir), "no state dir left");
   const listening = execFileSync("ss", ["-ltnH"], { encoding: "utf8" });
   for (const port of [28080, 28404, 29090, 28100, 25432]) t.false(listening.includes(`:${port} `), `port ${port} released`);
+});
+
+test.serial("an invalid stack config is refused before the engine starts, naming the key and the rule", async (t) => {
+  const s = await testStack("it-badconfig", { ...config, "understudy:services": { orders: { ...config["understudy:services"].orders, replicas: 0 } } });
+  try {
+    const err = await t.throwsAsync(preflight(s.stack));
+    t.regex(err?.message ?? "", /understudy:services\.orders\.replicas: must be between 1 and 64, got 0/);
+    const exported = await s.stack.exportStack();
+    t.deepEqual(exported.deployment.resources ?? [], []);
+  } finally {
+    await s.destroy();
+  }
 });

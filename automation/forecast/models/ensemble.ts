@@ -1,0 +1,129 @@
+// The ensemble: members weighted per horizon by the inverse of their recent out-of-sample squared
+// error, so a member that gets worse loses weight on its own. A member that cannot forecast this tick
+// (a diverged LSTM) is left out and the reason noted; the others carry on.
+import { Series } from "../series";
+import { MemberKind } from "../types";
+import { ModelFailure, PointModel } from "./model";
+
+export interface Member {
+  kind: MemberKind;
+  model: PointModel;
+}
+
+interface Pending {
+  origin: number;
+  /** Per member, its forecasts for origin+1..origin+horizon, or null if it failed. */
+  forecasts: (number[] | null)[];
+}
+
+export interface EnsembleJSON {
+  kind: "ensemble";
+  horizon: number;
+  halfLifeSteps: number;
+  members: { kind: MemberKind; model: unknown }[];
+  /** Per member and horizon: exponentially weighted mean squared error (null until seen). */
+  mse: (number | null)[][];
+  pending: Pending[];
+}
+
+export class Ensemble implements PointModel {
+  /** Why members were left out at the latest origin. */
+  notes: string[] = [];
+
+  private constructor(
+    readonly members: Member[],
+    private readonly horizon: number,
+    private readonly halfLifeSteps: number,
+    private readonly mse: number[][],
+    private readonly pending: Pending[],
+  ) {}
+
+  /** Starts with equal weights; errors accumulate as outcomes arrive. */
+  static start(members: Member[], series: Series, horizon: number, halfLifeSteps: number): Ensemble {
+    const ensemble = new Ensemble(members, horizon, halfLifeSteps, members.map(() => new Array<number>(horizon).fill(NaN)), []);
+    ensemble.pending.push(ensemble.issue(series));
+    return ensemble;
+  }
+
+  static fromJSON(json: EnsembleJSON, restore: (kind: MemberKind, model: unknown) => PointModel): Ensemble {
+    const members = json.members.map((m) => ({ kind: m.kind, model: restore(m.kind, m.model) }));
+    const mse = json.mse.map((row) => row.map((v) => (v === null ? NaN : v)));
+    return new Ensemble(members, json.horizon, json.halfLifeSteps, mse, json.pending);
+  }
+
+  get description(): string {
+    return `ensemble of ${this.members.map((m) => m.kind).join(", ")} (inverse recent MSE per horizon)`;
+  }
+
+  /** Current weights per member at horizon `k` (1-based), among members that could forecast. */
+  weights(k: number, available: readonly boolean[] = this.members.map(() => true)): number[] {
+    const h = Math.min(k, this.horizon) - 1;
+    const known = this.members.every((_, m) => !available[m] || Number.isFinite(this.mse[m][h]));
+    const raw = this.members.map((_, m) => (!available[m] ? 0 : known ? 1 / Math.max(this.mse[m][h], 1e-300) : 1));
+    const total = raw.reduce((a, b) => a + b, 0);
+    return raw.map((w) => (total > 0 ? w / total : 0));
+  }
+
+  forecast(series: Series, h: number): number[] {
+    const latest = this.pending[this.pending.length - 1];
+    const forecasts = h <= this.horizon && latest?.origin === series.end - 1 ? latest.forecasts : this.issue(series, h).forecasts;
+    const available = forecasts.map((f) => f !== null);
+    if (!available.some(Boolean)) throw new ModelFailure(`no ensemble member could forecast: ${this.notes.join("; ")}`);
+    const out: number[] = [];
+    for (let k = 1; k <= h; k++) {
+      const w = this.weights(k, available);
+      let value = 0;
+      forecasts.forEach((f, m) => {
+        if (f !== null) value += w[m] * f[k - 1];
+      });
+      out.push(value);
+    }
+    return out;
+  }
+
+  observe(series: Series): void {
+    const i = series.end - 1;
+    const y = series.value(i);
+    const decay = 1 - Math.pow(2, -1 / this.halfLifeSteps);
+    if (series.flag(i) === 0) {
+      for (const p of this.pending) {
+        const h = i - p.origin;
+        if (h < 1 || h > this.horizon) continue;
+        p.forecasts.forEach((f, m) => {
+          if (f === null) return;
+          const e2 = (y - f[h - 1]) ** 2;
+          const prev = this.mse[m][h - 1];
+          this.mse[m][h - 1] = Number.isFinite(prev) ? prev + decay * (e2 - prev) : e2;
+        });
+      }
+    }
+    while (this.pending.length > 0 && i - this.pending[0].origin >= this.horizon) this.pending.shift();
+    for (const m of this.members) m.model.observe(series);
+    this.pending.push(this.issue(series));
+  }
+
+  toJSON(): EnsembleJSON {
+    return {
+      kind: "ensemble",
+      horizon: this.horizon,
+      halfLifeSteps: this.halfLifeSteps,
+      members: this.members.map((m) => ({ kind: m.kind, model: m.model.toJSON() })),
+      mse: this.mse.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
+      pending: this.pending,
+    };
+  }
+
+  private issue(series: Series, h = this.horizon): Pending {
+    this.notes = [];
+    const forecasts = this.members.map((m) => {
+      try {
+        return m.model.forecast(series, h);
+      } catch (error) {
+        if (!(error instanceof ModelFailure)) throw error;
+        this.notes.push(`${m.kind} dropped this tick: ${error.message}`);
+        return null;
+      }
+    });
+    return { origin: series.end - 1, forecasts };
+  }
+}

@@ -1,0 +1,191 @@
+// The design's neural model: a brain.js LSTMTimeStep reading a window of steps, each step carrying
+// the scaled load, time of day and day of week (sin/cos), an event flag, an anomaly flag and, when the
+// history allows, the load one day before the step being forecast. It forecasts all calibrated
+// horizons at once (one output per step ahead, as changes from the current load), so a forecast is a
+// single pass and errors do not compound through fed-back outputs. brain.js's own train() requires
+// output size = input size, so training drives the network's equations directly, the same way
+// train() does: forward each step against its target, backpropagate, adjust weights (RMSProp).
+import { recurrent } from "brain.js";
+import { seededRandom, shuffled, withRandom } from "../random";
+import { Series } from "../series";
+import { quantile } from "../stats";
+import { ModelFailure, PointModel, Periods } from "./model";
+
+type Net = InstanceType<typeof recurrent.LSTMTimeStep>;
+type NetJSON = ReturnType<Net["toJSON"]>;
+
+export interface LstmConfig {
+  window: number;
+  hiddenSize: number;
+  iterations: number;
+  learningRate: number;
+  maxTrainingWindows: number;
+  dailyLagInput: boolean;
+  /** Steps forecast per pass (the calibrated horizon). */
+  horizon: number;
+  seed: number;
+}
+
+export interface LstmJSON {
+  kind: "lstm";
+  config: LstmConfig;
+  low: number;
+  high: number;
+  /** Daily period used for the lag input, or null without it. */
+  lagPeriod: number | null;
+  trainingError: number;
+  net: NetJSON;
+}
+
+/** Training windows needed before the LSTM is worth training at all. */
+const MIN_WINDOWS = 20;
+
+const TAU = 2 * Math.PI;
+
+/** Inputs for slot i, given the scaled load at any slot (history or already-forecast future). */
+function features(series: Series, z: (i: number) => number, i: number, lagOffset: number | null, known: boolean): Float32Array {
+  const { dayFraction, weekday, event } = series.calendarAt(i);
+  const week = (weekday + dayFraction) / 7;
+  const anomalous = known && series.flag(i) !== 0 ? 1 : 0;
+  const row = [z(i), Math.sin(TAU * dayFraction), Math.cos(TAU * dayFraction), Math.sin(TAU * week), Math.cos(TAU * week), event === null ? 0 : 1, anomalous];
+  if (lagOffset !== null) row.push(z(i + lagOffset));
+  return Float32Array.from(row);
+}
+
+export class Lstm implements PointModel {
+  private constructor(
+    readonly config: LstmConfig,
+    private readonly net: Net,
+    private readonly low: number,
+    private readonly high: number,
+    private readonly lagPeriod: number | null,
+    readonly trainingError: number,
+  ) {
+    while (net.model.equations.length < config.window) net.bindEquation();
+  }
+
+  static fromJSON(json: LstmJSON): Lstm {
+    const net = new recurrent.LSTMTimeStep();
+    net.fromJSON(json.net);
+    return new Lstm(json.config, net, json.low, json.high, json.lagPeriod, json.trainingError);
+  }
+
+  get description(): string {
+    const c = this.config;
+    return `lstm (window ${c.window}, hidden ${c.hiddenSize}, ${c.iterations} iterations, ${this.lagPeriod ? "with" : "without"} daily lag input; training error ${this.trainingError.toPrecision(3)})`;
+  }
+
+  private scale(v: number): number {
+    return (v - this.low) / (this.high - this.low);
+  }
+
+  /** Offset from a step to the slot whose load is its lag input: one day before the horizon's end. */
+  private get lagOffset(): number | null {
+    return this.lagPeriod === null ? null : this.config.horizon - this.lagPeriod;
+  }
+
+  forecast(series: Series, h: number): number[] {
+    const { window, horizon } = this.config;
+    const last = series.end - 1;
+    const extension: number[] = [];
+    const z = (i: number): number => (i <= last ? this.scale(series.value(i)) : extension[i - last - 1]);
+    let origin = last;
+    while (extension.length < h) {
+      let out: Float32Array = new Float32Array(0);
+      for (let s = 0; s < window; s++) {
+        const i = origin - window + 1 + s;
+        out = this.net.model.equations[s].runInput(features(series, z, i, this.lagOffset, i <= last)).weights;
+      }
+      const current = z(origin);
+      for (let k = 0; k < horizon; k++) extension.push(current + out[k]);
+      origin += horizon;
+    }
+    const values = extension.slice(0, h).map((s) => Math.max(this.low + s * (this.high - this.low), 0));
+    if (!values.every(Number.isFinite)) throw new ModelFailure("lstm output is NaN or infinite (diverged)");
+    return values;
+  }
+
+  observe(): void {
+    // The window is read from the series at each forecast; weights change only on refit.
+  }
+
+  toJSON(): LstmJSON {
+    return {
+      kind: "lstm",
+      config: this.config,
+      low: this.low,
+      high: this.high,
+      lagPeriod: this.lagPeriod,
+      trainingError: this.trainingError,
+      net: this.net.toJSON(),
+    };
+  }
+
+  /**
+   * Trains on the series as it stands. Returns a reason instead of a model when the history is too
+   * short or training diverges (NaN or infinite error or weights).
+   */
+  static train(series: Series, config: LstmConfig, periods: Periods, notes: string[]): Lstm | string {
+    const { window, horizon } = config;
+    const first = series.first;
+    const last = series.end - 1;
+    const windowsWith = (lag: number | null): number => last - horizon - (first + window - 1 + (lag === null ? 0 : Math.max(0, lag - horizon))) + 1;
+    let lagPeriod = config.dailyLagInput && periods.daily !== null && periods.daily > horizon ? periods.daily : null;
+    if (lagPeriod !== null && windowsWith(lagPeriod) < MIN_WINDOWS) {
+      notes.push("lstm: under a day of history beyond the window; trained without the daily lag input");
+      lagPeriod = null;
+    }
+    const available = windowsWith(lagPeriod);
+    if (available < MIN_WINDOWS) {
+      return `history of ${last - first + 1} slots is too short for window ${window} + horizon ${horizon} (needs ${window + horizon + MIN_WINDOWS - 1})`;
+    }
+    const clean: number[] = [];
+    for (let i = first; i <= last; i++) if (series.flag(i) === 0) clean.push(series.value(i));
+    const low = quantile(clean.length > 0 ? clean : [series.value(last)], 0.01);
+    let high = quantile(clean.length > 0 ? clean : [series.value(last)], 0.99);
+    if (high - low < 1e-9 * (Math.abs(low) + 1)) high = low + 1;
+    const scale = (v: number): number => (v - low) / (high - low);
+    const z = (i: number): number => scale(series.value(i));
+    const lagOffset = lagPeriod === null ? null : horizon - lagPeriod;
+
+    const lastEnd = last - horizon;
+    const firstEnd = lastEnd - available + 1;
+    const count = Math.min(config.maxTrainingWindows, available);
+    const ends = Array.from({ length: count }, (_, j) => firstEnd + (count === 1 ? 0 : Math.round((j * (available - 1)) / (count - 1))));
+    const inputs = new Map<number, Float32Array>();
+    const targets = new Map<number, Float32Array>();
+    for (const e of ends) {
+      for (let i = e - window + 1; i <= e; i++) {
+        if (inputs.has(i)) continue;
+        inputs.set(i, features(series, z, i, lagOffset, true));
+        targets.set(i, Float32Array.from({ length: horizon }, (_, k) => z(i + k + 1) - z(i)));
+      }
+    }
+
+    const random = seededRandom(config.seed);
+    let error = NaN;
+    const net = withRandom(random, () => {
+      const n = new recurrent.LSTMTimeStep({ inputSize: lagPeriod === null ? 7 : 8, hiddenLayers: [config.hiddenSize], outputSize: horizon, learningRate: config.learningRate });
+      n.initialize();
+      while (n.model.equations.length < window) n.bindEquation();
+      for (let epoch = 0; epoch < config.iterations; epoch++) {
+        let sum = 0;
+        for (const e of shuffled(ends, random)) {
+          for (let s = 0; s < window; s++) {
+            const i = e - window + 1 + s;
+            sum += n.model.equations[s].predictTarget(inputs.get(i) as Float32Array, targets.get(i) as Float32Array);
+          }
+          n.backpropagate();
+          n.adjustWeights();
+        }
+        error = sum / (ends.length * window * horizon);
+        if (!Number.isFinite(error)) break;
+      }
+      return n;
+    });
+    if (!Number.isFinite(error)) return `training diverged (error ${error})`;
+    const weightsFinite = net.model.allMatrices.every((m) => m.weights.every(Number.isFinite));
+    if (!weightsFinite) return "training diverged (non-finite weights)";
+    return new Lstm(config, net, low, high, lagPeriod, error);
+  }
+}

@@ -1,0 +1,44 @@
+import test from "ava";
+import { parseStackConfig } from "../../../components/config";
+import { renderHaproxyConfig, routingMap } from "../../../components/platforms/local/haproxyConfig";
+
+const spec = parseStackConfig({
+  "understudy:services": { orders: { command: "x", port: 18100, replicas: 2, shadows: { count: 1, weightPercent: 25 } } },
+});
+const args = {
+  service: spec.services[0],
+  lb: spec.loadBalancer,
+  live: [
+    { name: "orders-live-host-1", address: "127.0.1.1", port: 18100 },
+    { name: "orders-live-host-2", address: "127.0.1.2", port: 18100 },
+  ],
+  shadows: [{ name: "orders-shadow-host-3", address: "127.0.1.3", port: 18100 }],
+  adminSocket: "/s/admin.sock",
+  routingMap: "/s/routing.map",
+};
+
+test("live and shadow servers sit in their own backends with HTTP health checks", (t) => {
+  const cfg = renderHaproxyConfig(args);
+  t.regex(cfg, /backend be_orders_live[\s\S]*server orders-live-host-1 127\.0\.1\.1:18100[\s\S]*server orders-live-host-2 127\.0\.1\.2:18100/);
+  t.regex(cfg, /backend be_orders_shadow[\s\S]*server orders-shadow-host-3 127\.0\.1\.3:18100/);
+  t.is(cfg.match(/http-check send meth GET uri \/healthz/g)?.length, 2);
+});
+
+test("retries go to another server, shadows take over when every live instance is down", (t) => {
+  const cfg = renderHaproxyConfig(args);
+  t.regex(cfg, /option redispatch 1/);
+  t.regex(cfg, /retry-on conn-failure empty-response/);
+  t.regex(cfg, /use_backend be_orders_shadow if shadows_up live_down/);
+  t.regex(cfg, /acl live_down nbsrv\(be_orders_live\) eq 0/);
+});
+
+test("the shadow weight lives in a runtime-updatable map, the exporter on the stats port", (t) => {
+  t.is(routingMap(spec.services[0]), "shadow_weight 25\n");
+  const cfg = renderHaproxyConfig(args);
+  t.regex(cfg, /map_str_int\(\/s\/routing\.map,0\)/);
+  t.regex(cfg, /bind 127\.0\.0\.1:18404\n\s+http-request use-service prometheus-exporter/);
+});
+
+test("rendering is deterministic (an unchanged stack previews no change)", (t) => {
+  t.is(renderHaproxyConfig(args), renderHaproxyConfig(structuredClone(args)));
+});
