@@ -66,11 +66,13 @@ async function start(over: Partial<ServiceConfig> = {}): Promise<{ svc: RunningS
   return { svc, store, http: client(svc.url) };
 }
 
+type Body = Record<string, unknown>;
+
 function client(base: string) {
   const opts: AxiosRequestConfig = { validateStatus: () => true, timeout: 5000 };
   return {
-    get: (p: string, c: AxiosRequestConfig = {}) => axios.get(base + p, { ...opts, ...c }),
-    post: (p: string, body: unknown, c: AxiosRequestConfig = {}) => axios.post(base + p, body, { ...opts, ...c }),
+    get: (p: string, c: AxiosRequestConfig = {}) => axios.get<Body>(base + p, { ...opts, ...c }),
+    post: (p: string, body: unknown, c: AxiosRequestConfig = {}) => axios.post<Body>(base + p, body, { ...opts, ...c }),
   };
 }
 
@@ -104,7 +106,7 @@ test("live: create, read, list, stats, idempotent retry, validation", async (t) 
   t.is((await http.get("/orders/abc")).status, 400);
   t.is((await http.get("/orders?limit=0")).status, 400);
   t.is((await http.get("/orders?limit=9999")).data.limit, 500);
-  t.is((await http.get("/orders")).data.orders.length, 1);
+  t.is(((await http.get("/orders")).data.orders as unknown[]).length, 1);
   t.like((await http.get("/stats")).data, { count: 1 });
   for (const [body, msg] of [
     [{ amount: 1 }, /customer/],
@@ -115,7 +117,7 @@ test("live: create, read, list, stats, idempotent retry, validation", async (t) 
   ] as const) {
     const r = await http.post("/orders", body);
     t.is(r.status, 400, JSON.stringify(body));
-    t.regex(r.data.error, msg);
+    t.regex(String(r.data.error), msg);
   }
   const badJson = await http.post("/orders", "{nope", { headers: { "content-type": "application/json" }, transformRequest: (d: unknown) => d });
   t.is(badJson.status, 400);
@@ -160,7 +162,7 @@ test("shadow refuses direct writes until promoted by POST /admin/role", async (t
   t.is((await http.post("/orders", { customer: "ann", amount: 3 })).status, 201);
   t.is(store.orders.length, 1);
   t.is((await http.get("/healthz")).data.role, "live");
-  const metrics = (await http.get("/metrics")).data as string;
+  const metrics = (await http.get("/metrics")).data as unknown as string;
   t.is(sample(metrics, "understudy_role", { role: "live", service: "demo", instance: "i1", host: "h1" }), 1);
   t.is(sample(metrics, "understudy_role", { role: "shadow" }), 0);
   t.is((await http.post("/admin/role", { role: "shadow" })).status, 200);
@@ -182,7 +184,7 @@ test("healthz: 503 when the database does not answer; faults, metrics", async (t
   t.true(Date.now() - started >= 30);
   t.is(store.orders.length, 0);
   await http.get("/stats", MIRROR);
-  const m = (await http.get("/metrics")).data as string;
+  const m = (await http.get("/metrics")).data as unknown as string;
   const post = { method: "POST", route: "/orders", mirrored: "false" };
   t.is(sample(m, "http_requests_total", { ...post, status: "500", service: "demo", instance: "i1", host: "h1" }), 1);
   t.is(sample(m, "http_requests_total", { method: "GET", route: "/stats", status: "500", mirrored: "true" }), 1);
@@ -200,5 +202,5 @@ test("graceful shutdown finishes in-flight requests and then refuses connections
   t.is(r.status, 201);
   t.deepEqual(await stopping, { forced: false });
   const after = await http.get("/healthz").catch((e: { code?: string }) => e.code);
-  t.is(after, "ECONNREFUSED");
+  t.is(after as unknown, "ECONNREFUSED");
 });
