@@ -14,14 +14,16 @@ interface Impl {
 }
 
 export function localProvider(kind: LocalKind): pulumi.dynamic.ResourceProvider {
+  // The engine adds the serialized provider to every input bag; implementations never see it.
+  const withoutProvider = (bag: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(bag).filter(([k]) => k !== "__provider"));
   const load = (): Impl => {
     const root = process.env.UNDERSTUDY_ROOT || process.cwd();
-    return require(require("path").join(root, "dist", "components", "platforms", "local", "impl", `${kind}.js`)) as Impl;
+    return require(`${root}/dist/components/platforms/local/impl/${kind}.js`) as Impl;
   };
   return {
     create: async (inputs: Record<string, unknown>) => {
-      const { __provider: _, ...rest } = inputs;
-      return load().create(rest);
+      return load().create(withoutProvider(inputs));
     },
     read: async (id: string, props: Record<string, unknown>) => {
       const impl = load();
@@ -36,8 +38,7 @@ export function localProvider(kind: LocalKind): pulumi.dynamic.ResourceProvider 
     update: async (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => {
       const impl = load();
       if (!impl.update) throw new Error(`local ${kind} resources cannot be updated in place`);
-      const { __provider: _, ...rest } = news;
-      return impl.update(id, olds, rest);
+      return impl.update(id, olds, withoutProvider(news));
     },
     delete: async (id: string, props: Record<string, unknown>) => load().remove(id, props),
   };
