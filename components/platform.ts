@@ -62,3 +62,24 @@ export interface Platform {
   instances(args: InstanceGroupArgs, parent: pulumi.Resource): InstanceGroup;
   loadBalancer(args: LoadBalancerArgs, parent: pulumi.Resource): LoadBalancerHandle;
 }
+
+/**
+ * Change data capture from a service's live store to each shadow's own store (issue: replication
+ * streams). Implemented per platform; the ReplicationStream component delegates to it.
+ */
+export interface ReplicationArgs {
+  service: ServiceSpec;
+  primary: Store;
+  /** One store per shadow host, each fed by the stream. */
+  replicas: { host: string; store: Store }[];
+}
+
+export interface ReplicationHandle {
+  /** Resources that are ready once every replica has its initial copy and is streaming. */
+  ready: pulumi.Resource[];
+}
+
+/** Optional seam, present on platforms that implement replication streams. */
+export interface ReplicatingPlatform extends Platform {
+  replication(args: ReplicationArgs, parent: pulumi.Resource): ReplicationHandle;
+}
