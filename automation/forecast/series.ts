@@ -180,10 +180,10 @@ export class Series {
 
   push(value: number, flag: number): void {
     const i = this.end;
-    this.values.push(value);
-    this.flags.push(flag);
     this.info.push(this.calendarAt(i));
     this.future.delete(i);
+    this.values.push(value);
+    this.flags.push(flag);
     const excess = this.values.length - this.capacity;
     if (excess > 0) {
       this.values.splice(0, excess);

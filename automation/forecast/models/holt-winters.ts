@@ -241,6 +241,11 @@ export class HoltWinters implements PointModel {
     return { model: new HoltWinters(spec, params, state), mse };
   }
 
+  /** The variant and parameters with the state before the series' first slot, to replay the history. */
+  static initial(series: Series, spec: HwSpec, params: HwParams): HoltWinters {
+    return new HoltWinters(spec, params, initialState(series, spec, series.first, series.end));
+  }
+
   get description(): string {
     const p = this.params;
     const gammas = p.gammas.map((g) => g.toFixed(3)).join("/");

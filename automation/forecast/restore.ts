@@ -1,0 +1,74 @@
+// Creating forecasters, and rebuilding a fitted one from its JSON (the runner keeps models across
+// ticks and restarts).
+import { RobustZDetector } from "./anomaly";
+import { Calibrator } from "./calibration";
+import { makeCalendar } from "./calendar";
+import { FORMAT, ForecasterJSON, PipelineForecaster, VERSION, capacityFor } from "./forecaster";
+import { Ensemble, EnsembleJSON } from "./models/ensemble";
+import { HoltWinters, HoltWintersJSON } from "./models/holt-winters";
+import { Lstm, LstmJSON } from "./models/lstm";
+import { PointModel } from "./models/model";
+import { SeasonalNaive, SeasonalNaiveJSON } from "./models/seasonal-naive";
+import { resolveOptions } from "./options";
+import { Series } from "./series";
+import { ForecastInputError, ForecastOptions, Forecaster, MemberKind, ModelKind } from "./types";
+
+const KINDS: readonly ModelKind[] = ["seasonal-naive", "holt-winters", "lstm", "ensemble"];
+
+export function createForecaster(kind: ModelKind, options?: ForecastOptions): Forecaster {
+  if (!KINDS.includes(kind)) throw new ForecastInputError(`unknown forecaster kind "${String(kind)}" (expected ${KINDS.join(", ")})`);
+  return new PipelineForecaster(kind, options ?? {});
+}
+
+function restoreMember(kind: MemberKind | "persistence", json: unknown): PointModel {
+  const tagged = json as { kind?: string };
+  switch (tagged.kind) {
+    case "seasonal-naive":
+      return SeasonalNaive.fromJSON(json as SeasonalNaiveJSON);
+    case "holt-winters":
+      return HoltWinters.fromJSON(json as HoltWintersJSON);
+    case "lstm":
+      return Lstm.fromJSON(json as LstmJSON);
+    default:
+      throw new ForecastInputError(`saved ${kind} model has unknown kind "${String(tagged.kind)}"`);
+  }
+}
+
+function restoreModel(json: unknown): PointModel {
+  const tagged = json as { kind?: string };
+  if (tagged?.kind === "ensemble") return Ensemble.fromJSON(json as EnsembleJSON, restoreMember);
+  return restoreMember(tagged?.kind as MemberKind, json);
+}
+
+/** Rebuilds a forecaster from toJSON() output; throws ForecastInputError on anything else. */
+export function restoreForecaster(json: unknown): Forecaster {
+  const saved = json as Partial<ForecasterJSON> | null;
+  if (saved === null || typeof saved !== "object" || saved.format !== FORMAT) {
+    throw new ForecastInputError(`not a saved forecaster (expected format "${FORMAT}")`);
+  }
+  if (saved.version !== VERSION) throw new ForecastInputError(`saved forecaster version ${String(saved.version)} is not supported (expected ${VERSION})`);
+  if (!saved.kind || !KINDS.includes(saved.kind)) throw new ForecastInputError(`saved forecaster has unknown kind "${String(saved.kind)}"`);
+  const input = saved.options ?? {};
+  const options = resolveOptions(input);
+  const s = saved.state;
+  if (!s) return new PipelineForecaster(saved.kind, input);
+  try {
+    const calendar = makeCalendar(options.timeZone, options.events);
+    return new PipelineForecaster(saved.kind, input, {
+      report: s.report,
+      bound: s.bound,
+      periods: s.periods,
+      horizon: s.horizon,
+      series: Series.fromJSON(s.series, calendar, capacityFor(s.periods, s.horizon, options.lstm.window)),
+      sentinel: { model: HoltWinters.fromJSON(s.sentinel.model), detector: RobustZDetector.fromJSON(s.sentinel.detector) },
+      model: restoreModel(s.model),
+      fallback: s.fallback,
+      calibrator: Calibrator.fromJSON(s.calibrator),
+      latest: s.latest,
+      updates: s.updates,
+    });
+  } catch (error) {
+    if (error instanceof ForecastInputError) throw error;
+    throw new ForecastInputError(`unreadable saved forecaster: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,175 @@
+// Rolling-origin evaluation of one series: fit on a window of history, then feed the following test
+// period point by point through update() (as the runner would), forecasting at regular origins and
+// scoring each forecast against what happened. No file I/O: main.ts loads and writes.
+import { CalendarEvent, LstmOptions, ModelKind, Point, createForecaster } from "../../automation/forecast";
+import { prepare } from "../../automation/forecast/prepare";
+import { Outcome, Scores, naiveScale, score } from "./metrics";
+
+export interface BacktestConfig {
+  kinds: ModelKind[];
+  /** Longest fit history, in days (at most half the series). */
+  fitDays: number;
+  /** Test period at the end of the series, in days (at most half the series). */
+  testDays: number;
+  /** Forecast origins per series and model at most (evenly spread over the test period). */
+  maxOrigins: number;
+  /** Horizons in minutes, besides one step. */
+  horizonsMinutes: number[];
+  rise: number;
+  threshold: number;
+  seed: number;
+  lstm?: LstmOptions;
+  /** Days at the end of the test period drawn in the plots. */
+  plotDays: number;
+}
+
+export interface SeriesInput {
+  name: string;
+  points: Point[];
+  timeZone?: string;
+  events?: CalendarEvent[];
+}
+
+export interface Row extends Scores {
+  series: string;
+  model: ModelKind;
+  /** The requested horizons this row answers ("1 step", "30 min", "60 min"): one row per distinct step count. */
+  horizons: string[];
+  horizonSteps: number;
+  horizonMinutes: number;
+  fitMs: number;
+  /** Mean time of one tick's forecasting work: predict() over the longest horizon plus one probabilityOfRise() per horizon. */
+  predictMs: number;
+  /** Mean time of update() with one new slot. */
+  updateMs: number;
+}
+
+export interface PlotTrace {
+  times: number[];
+  actual: number[];
+  q10: number[];
+  q50: number[];
+  q90: number[];
+  probability: number[];
+  rose: boolean[];
+  horizonMinutes: number;
+}
+
+export interface SeriesResult {
+  series: string;
+  stepMs: number;
+  fitSlots: number;
+  testSlots: number;
+  rows: Row[];
+  fitNotes: Record<string, string[]>;
+  /** Ensemble member weights (first horizon) at the end of the test period. */
+  finalWeights: Record<string, number>;
+  /** Per model, the trace at the horizon nearest 30 minutes, over the last plotDays. */
+  plots: Partial<Record<ModelKind, PlotTrace>>;
+}
+
+const DAY_MS = 86_400_000;
+
+interface Horizon {
+  steps: number;
+  labels: string[];
+}
+
+function horizonsFor(stepMs: number, minutes: readonly number[]): Horizon[] {
+  const byStep = new Map<number, string[]>([[1, ["1 step"]]]);
+  for (const m of minutes) {
+    const steps = Math.max(1, Math.round((m * 60_000) / stepMs));
+    byStep.set(steps, [...(byStep.get(steps) ?? []), `${m} min`]);
+  }
+  return [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([steps, labels]) => ({ steps, labels }));
+}
+
+export function backtestSeries(input: SeriesInput, config: BacktestConfig, onModel: (model: ModelKind) => void = () => undefined): SeriesResult {
+  const { grid } = prepare(input.points, null, null);
+  const { stepMs, values, flags } = grid;
+  const n = values.length;
+  const slotOf = (t: number): number => Math.round((t - grid.t0) / stepMs);
+  const perDay = Math.max(1, Math.round(DAY_MS / stepMs));
+  const testSlots = Math.min(Math.floor(n / 2), config.testDays * perDay);
+  const testStart = n - testSlots;
+  const fitStart = testStart - Math.min(testStart, config.fitDays * perDay);
+  const fitPoints = input.points.filter((p) => slotOf(p.t) >= fitStart && slotOf(p.t) < testStart);
+  const testGroups = new Map<number, Point[]>();
+  for (const p of input.points) {
+    const k = slotOf(p.t);
+    if (k >= testStart) testGroups.set(k, [...(testGroups.get(k) ?? []), p]);
+  }
+  const horizons = horizonsFor(stepMs, config.horizonsMinutes);
+  const longest = horizons[horizons.length - 1].steps;
+  const plotHorizon = horizons.reduce((best, h) => (Math.abs(h.steps * stepMs - 30 * 60_000) < Math.abs(best.steps * stepMs - 30 * 60_000) ? h : best));
+  const stride = Math.max(1, Math.floor(testSlots / config.maxOrigins));
+  const scale = naiveScale(values.slice(fitStart, testStart), perDay * stepMs === DAY_MS && testStart - fitStart > perDay ? perDay : 1);
+  const plotFrom = n - Math.min(testSlots, config.plotDays * perDay);
+
+  const result: SeriesResult = { series: input.name, stepMs, fitSlots: testStart - fitStart, testSlots, rows: [], fitNotes: {}, finalWeights: {}, plots: {} };
+  for (const kind of config.kinds) {
+    const forecaster = createForecaster(kind, { seed: config.seed, timeZone: input.timeZone, events: input.events, lstm: config.lstm });
+    let started = performance.now();
+    const report = forecaster.fit(fitPoints);
+    const fitMs = performance.now() - started;
+    result.fitNotes[kind] = report.notes;
+    const outcomes = horizons.map((): Outcome[] => []);
+    const trace: PlotTrace = { times: [], actual: [], q10: [], q50: [], q90: [], probability: [], rose: [], horizonMinutes: (plotHorizon.steps * stepMs) / 60_000 };
+    let predictMs = 0;
+    let predictions = 0;
+    let updateMs = 0;
+    let updates = 0;
+    for (const [k, points] of [...testGroups.entries()].sort((a, b) => a[0] - b[0])) {
+      started = performance.now();
+      forecaster.update(points);
+      updateMs += performance.now() - started;
+      updates++;
+      if ((k - testStart) % stride !== 0) continue;
+      started = performance.now();
+      const forecast = forecaster.predict(longest);
+      const probabilities = horizons.map((h) => forecaster.probabilityOfRise(config.rise, h.steps));
+      predictMs += performance.now() - started;
+      predictions++;
+      const origin = slotOf(forecast[0].t) - 1;
+      horizons.forEach((h, j) => {
+        const target = origin + h.steps;
+        if (target >= n) return;
+        let real = true;
+        let peak = -Infinity;
+        for (let i = origin; i <= target; i++) {
+          if (flags[i] !== 0) real = false;
+          if (i > origin) peak = Math.max(peak, values[i]);
+        }
+        if (!real) return;
+        const outcome = { actual: values[target], quantiles: forecast[h.steps - 1].quantiles, probability: probabilities[j], rose: peak >= (1 + config.rise) * values[origin] };
+        outcomes[j].push(outcome);
+        if (h === plotHorizon && target >= plotFrom) {
+          trace.times.push(grid.t0 + target * stepMs);
+          trace.actual.push(outcome.actual);
+          trace.q10.push(outcome.quantiles[1]);
+          trace.q50.push(outcome.quantiles[2]);
+          trace.q90.push(outcome.quantiles[4]);
+          trace.probability.push(outcome.probability);
+          trace.rose.push(outcome.rose);
+        }
+      });
+    }
+    horizons.forEach((h, j) => {
+      result.rows.push({
+        series: input.name,
+        model: kind,
+        horizons: h.labels,
+        horizonSteps: h.steps,
+        horizonMinutes: (h.steps * stepMs) / 60_000,
+        ...score(outcomes[j], scale, config.threshold),
+        fitMs,
+        predictMs: predictions > 0 ? predictMs / predictions : NaN,
+        updateMs: updates > 0 ? updateMs / updates : NaN,
+      });
+    });
+    result.plots[kind] = trace;
+    if (kind === "ensemble") result.finalWeights = forecaster.status().weights;
+    onModel(kind);
+  }
+  return result;
+}
