@@ -339,6 +339,8 @@ function validatePlacementAndPorts(spec: StackSpec): void {
     claim(lo, svc.statsPort, `the load balancer stats of '${svc.name}'`, `${key}.statsPort`);
     for (const h of [...p.live, ...p.shadows]) {
       claim(hostAddress(spec.hosts, h), svc.port, `service '${svc.name}' on ${h}`, `${key}.port`);
+      // port + 1 answers the load balancer's agent checks (CPU drain).
+      claim(hostAddress(spec.hosts, h), svc.port + 1, `the load agent of '${svc.name}' on ${h}`, `${key}.port`);
     }
     if (svc.store) {
       if (!spec.hosts.includes(svc.store.host)) throw new ConfigError(`${key}.store.host`, `host '${svc.store.host}' is not declared in ${NAMESPACE}:hosts`);

@@ -1,5 +1,6 @@
 // Entry point: node dist/demo/service/main.js (configuration from the environment, see config.ts).
 import { ConfigError, parseConfig } from "./config";
+import { startCpuAgent } from "./agent";
 import { jsonLogger, SHUTDOWN_GRACE_MS, startService } from "./server";
 
 async function main(): Promise<void> {
@@ -15,11 +16,16 @@ async function main(): Promise<void> {
   }
   const log = jsonLogger(config);
   const svc = await startService(config, { log });
+  // Optional: answer the load balancer's agent checks with drain/ready from this process's CPU.
+  const agentPort = Number(process.env.AGENT_PORT ?? 0);
+  const agent =
+    agentPort > 0 ? startCpuAgent({ host: config.host, port: agentPort, threshold: Number(process.env.CPU_DRAIN_THRESHOLD ?? 0.95) }) : undefined;
   let signalled = false;
   const onSignal = (sig: NodeJS.Signals) => {
     if (signalled) return;
     signalled = true;
     log("info", "signal received", { signal: sig });
+    agent?.close();
     // Backstop: never hang on shutdown longer than the grace period plus pool closing.
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 3000).unref();
     svc.shutdown().then(

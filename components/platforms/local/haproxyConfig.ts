@@ -15,24 +15,41 @@ export interface HaproxyArgs {
   shadows: ServerLine[];
   adminSocket: string;
   routingMap: string;
+  mirrorScript: string;
 }
 
+/** The agent-check port of an instance: next to its service port, on the same address. */
+export function agentPort(port: number): number {
+  return port + 1;
+}
+
+/** Mirror copies in flight at most, per load balancer; the excess is dropped and counted. */
+export const MIRROR_MAX_IN_FLIGHT = 64;
+
 /** The routing map holds the values the runtime API changes without a reload. */
-export function routingMap(service: ServiceSpec): string {
-  return `shadow_weight ${service.shadows.weightPercent}\n`;
+export function routingEntries(service: ServiceSpec): Record<string, number> {
+  return {
+    shadow_weight: service.shadows.weightPercent,
+    mirror_percent: service.shadows.mirrorPercent,
+    mirror_body_cap: service.shadows.mirrorBodyCapBytes,
+    mirror_max_inflight: MIRROR_MAX_IN_FLIGHT,
+  };
 }
 
 export function renderHaproxyConfig(a: HaproxyArgs): string {
   const s = a.service;
   const be = `be_${s.name}`;
   const inter = a.lb.checkIntervalMs;
-  const server = (x: ServerLine, weight: number): string => `  server ${x.name} ${x.address}:${x.port} weight ${weight}`;
+  // Live servers also ask the instance's agent (drain above the CPU threshold, ready once recovered).
+  const server = (x: ServerLine, weight: number, agent: boolean): string =>
+    `  server ${x.name} ${x.address}:${x.port} weight ${weight}` + (agent ? ` agent-check agent-port ${agentPort(x.port)} agent-inter ${inter}` : "");
   return [
     "global",
     "  log stdout format raw local0 warning",
     `  stats socket ${a.adminSocket} mode 600 level admin expose-fd listeners`,
     "  stats timeout 30s",
     "  maxconn 4000",
+    `  lua-load ${a.mirrorScript}`,
     "",
     "defaults",
     "  mode http",
@@ -50,11 +67,16 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     `frontend fe_${s.name}`,
     `  bind 127.0.0.1:${s.frontendPort}`,
     "  option http-buffer-request",
-    "  http-request set-var(txn.shadow_weight) str(shadow_weight),map_str_int(" + a.routingMap + ",0)",
+    ...["shadow_weight", "mirror_pct:mirror_percent", "mirror_cap:mirror_body_cap", "mirror_max:mirror_max_inflight"].map((kv) => {
+      const [v, k = v] = kv.split(":");
+      return `  http-request set-var(txn.${v}) str(${k}),map_str_int(${a.routingMap},0)`;
+    }),
     `  acl live_down nbsrv(${be}_live) eq 0`,
     `  acl shadows_up nbsrv(${be}_shadow) gt 0`,
     "  acl canary rand(100),sub(txn.shadow_weight) lt 0",
     // Shadows serve at once when every live instance is down, and take the canary share otherwise.
+    // Copies of live-bound requests go to the shadows; already-mirrored requests are never copied again.
+    `  http-request lua.mirror ${be}_shadow if shadows_up !live_down !{ req.hdr(x-understudy-mirror) -m found }`,
     `  use_backend ${be}_shadow if shadows_up live_down`,
     `  use_backend ${be}_shadow if shadows_up canary`,
     `  default_backend ${be}_live`,
@@ -69,12 +91,13 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
       `  http-check send meth GET uri ${s.healthPath}`,
       "  http-check expect status 200",
       `  default-server check inter ${inter} fastinter ${Math.max(100, Math.floor(inter / 4))} downinter ${inter} fall 2 rise 2 observe layer4 error-limit 1 on-error fastinter`,
-      ...(servers as ServerLine[]).map((x) => server(x, 100)),
+      ...(servers as ServerLine[]).map((x) => server(x, 100, name === `${be}_live`)),
       "",
     ]),
     "frontend stats",
     `  bind 127.0.0.1:${s.statsPort}`,
     "  http-request use-service prometheus-exporter if { path /metrics }",
+    "  http-request use-service lua.mirror_metrics if { path /mirror-metrics }",
     "  stats enable",
     "  stats uri /stats",
     "  stats refresh 5s",

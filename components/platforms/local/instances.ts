@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { hostAddress } from "../../config";
 import { Endpoint, InstanceGroup, InstanceGroupArgs } from "../../platform";
 import { resolveCommand } from "./command";
+import { agentPort } from "./haproxyConfig";
 import { LocalContext, logDir, supervisorHome, targetsDir } from "./context";
 import { LocalResource } from "./provider";
 
@@ -38,6 +39,7 @@ export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent
           UNDERSTUDY_INSTANCE: name,
           UNDERSTUDY_HOST: host,
           CPU_COST_MS: String(svc.cpuCostMs),
+          AGENT_PORT: String(agentPort(svc.port)),
         },
         secretEnv: args.databaseUrl ? pulumi.secret(args.databaseUrl.apply((u) => ({ DATABASE_URL: u }))) : {},
         address,

@@ -6,7 +6,7 @@ import { LoadBalancerSpec } from "../../config";
 import { Endpoint, LoadBalancerArgs, LoadBalancerHandle } from "../../platform";
 import { LocalContext, logDir, supervisorHome, targetsDir } from "./context";
 import { digest } from "./digest";
-import { renderHaproxyConfig, routingMap, ServerLine } from "./haproxyConfig";
+import { renderHaproxyConfig, routingEntries, ServerLine } from "./haproxyConfig";
 import { requireBinary } from "./impl/exec";
 import { LocalResource } from "./provider";
 
@@ -19,13 +19,16 @@ export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: 
   const dir = path.join(c.stateDir, "haproxy", svc.name);
   const cfgPath = path.join(dir, "haproxy.cfg");
   const mapPath = path.join(dir, "routing.map");
+  const adminSocket = path.join(dir, "admin.sock");
+  const mirrorScript = path.join(c.root, "components", "platforms", "local", "haproxy", "mirror.lua");
   const all = [...args.live, ...args.shadows];
   const content = pulumi.all(all.map((e) => e.address)).apply((addrs) => {
     const byInstance = new Map(all.map((e, i) => [e.instance, addrs[i]]));
     const addr = (e: Endpoint): string => byInstance.get(e.instance) ?? "";
-    return renderHaproxyConfig({ service: svc, lb, live: lines(args.live, addr), shadows: lines(args.shadows, addr), adminSocket: path.join(dir, "admin.sock"), routingMap: mapPath });
+    return renderHaproxyConfig({ service: svc, lb, live: lines(args.live, addr), shadows: lines(args.shadows, addr), adminSocket, routingMap: mapPath, mirrorScript });
   });
-  const map = new LocalResource("file", `${svc.name}-lb-routing`, { path: mapPath, content: routingMap(svc) }, { parent, dependsOn });
+  // Weights and mirroring change through the runtime API; only the structure below reloads HAProxy.
+  const routing = new LocalResource("haproxyRouting", `${svc.name}-lb-routing`, { adminSocket, mapPath, entries: routingEntries(svc) }, { parent, dependsOn });
   const cfg = new LocalResource("file", `${svc.name}-lb-config`, { path: cfgPath, content }, { parent, dependsOn });
   const proc = new LocalResource(
     "process",
@@ -40,17 +43,25 @@ export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: 
       address: "127.0.0.1",
       port: svc.frontendPort,
       logDir: logDir(c),
-      reloadToken: pulumi.all([content, routingMap(svc)]).apply(([a, b]) => digest(a + b)),
+      reloadToken: content.apply(digest),
       reloadSignal: "SIGUSR2",
     },
-    { parent, dependsOn: [...dependsOn, map, cfg] },
+    { parent, dependsOn: [...dependsOn, routing, cfg] },
   );
   new LocalResource(
     "file",
     `${svc.name}-lb-targets`,
     {
       path: path.join(targetsDir(c), `${svc.name}-lb.json`),
-      content: JSON.stringify([{ targets: [`127.0.0.1:${svc.statsPort}`], labels: { service: svc.name, role: "loadbalancer", component: "haproxy" } }], null, 2) + "\n",
+      content:
+        JSON.stringify(
+          [
+            { targets: [`127.0.0.1:${svc.statsPort}`], labels: { service: svc.name, role: "loadbalancer", component: "haproxy" } },
+            { targets: [`127.0.0.1:${svc.statsPort}`], labels: { service: svc.name, role: "loadbalancer", component: "mirror", __metrics_path__: "/mirror-metrics" } },
+          ],
+          null,
+          2,
+        ) + "\n",
     },
     { parent, dependsOn: [proc] },
   );

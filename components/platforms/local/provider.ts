@@ -3,7 +3,7 @@
 // project (UNDERSTUDY_ROOT, or the plugin's working directory, which Pulumi sets to the project).
 import * as pulumi from "@pulumi/pulumi";
 
-export type LocalKind = "supervisorDaemon" | "process" | "file" | "directory" | "postgresCluster" | "postgresDatabase";
+export type LocalKind = "supervisorDaemon" | "process" | "file" | "directory" | "postgresCluster" | "postgresDatabase" | "haproxyRouting";
 
 interface Impl {
   create(inputs: unknown): Promise<{ id: string; outs: unknown }>;

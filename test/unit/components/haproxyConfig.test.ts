@@ -1,6 +1,6 @@
 import test from "ava";
 import { parseStackConfig } from "../../../components/config";
-import { renderHaproxyConfig, routingMap } from "../../../components/platforms/local/haproxyConfig";
+import { renderHaproxyConfig, routingEntries } from "../../../components/platforms/local/haproxyConfig";
 
 const spec = parseStackConfig({
   "understudy:services": { orders: { command: "x", port: 18100, replicas: 2, shadows: { count: 1, weightPercent: 25 } } },
@@ -15,6 +15,7 @@ const args = {
   shadows: [{ name: "orders-shadow-host-3", address: "127.0.1.3", port: 18100 }],
   adminSocket: "/s/admin.sock",
   routingMap: "/s/routing.map",
+  mirrorScript: "/s/mirror.lua",
 };
 
 test("live and shadow servers sit in their own backends with HTTP health checks", (t) => {
@@ -33,7 +34,7 @@ test("retries go to another server, shadows take over when every live instance i
 });
 
 test("the shadow weight lives in a runtime-updatable map, the exporter on the stats port", (t) => {
-  t.is(routingMap(spec.services[0]), "shadow_weight 25\n");
+  t.deepEqual(routingEntries(spec.services[0]), { shadow_weight: 25, mirror_percent: 0, mirror_body_cap: 65536, mirror_max_inflight: 64 });
   const cfg = renderHaproxyConfig(args);
   t.regex(cfg, /map_str_int\(\/s\/routing\.map,0\)/);
   t.regex(cfg, /bind 127\.0\.0\.1:18404\n\s+http-request use-service prometheus-exporter/);
@@ -41,4 +42,11 @@ test("the shadow weight lives in a runtime-updatable map, the exporter on the st
 
 test("rendering is deterministic (an unchanged stack previews no change)", (t) => {
   t.is(renderHaproxyConfig(args), renderHaproxyConfig(structuredClone(args)));
+});
+
+test("mirroring copies live-bound requests through the Lua action, never a copy of a copy", (t) => {
+  const cfg = renderHaproxyConfig(args);
+  t.regex(cfg, /lua-load \/s\/mirror\.lua/);
+  t.regex(cfg, /http-request lua\.mirror be_orders_shadow if shadows_up !live_down !\{ req\.hdr\(x-understudy-mirror\) -m found \}/);
+  t.regex(cfg, /set-var\(txn\.mirror_pct\) str\(mirror_percent\),map_str_int/);
 });
