@@ -76,31 +76,34 @@ export function typescriptEnv(opts: NodeOptions): string[] {
 /** Splits `nodeargs` like a POSIX shell would (quotes and backslashes), as the Go host's shlex.Split. */
 export function shellSplit(input: string): string[] {
   const words: string[] = [];
-  let word: string | undefined;
+  let word = "";
+  let inWord = false;
   let quote: "'" | '"' | undefined;
   for (let i = 0; i < input.length; i++) {
     const c = input[i];
-    if (quote === "'") {
-      if (c === "'") quote = undefined;
-      else word += c;
+    if (quote === "'" && c !== "'") {
+      word += c;
     } else if (c === "\\") {
       if (++i >= input.length) throw new Error("EOF found after escape character");
-      word = (word ?? "") + input[i];
-    } else if (quote === '"') {
-      if (c === '"') quote = undefined;
-      else word += c;
+      word += input[i];
+      inWord = true;
+    } else if (quote !== undefined && c !== quote) {
+      word += c;
     } else if (c === "'" || c === '"') {
-      quote = c;
-      word ??= "";
+      // Opens or closes a quoted part; "" is still a word.
+      quote = quote === undefined ? c : undefined;
+      inWord = true;
     } else if (/\s/.test(c)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
     } else {
-      word = (word ?? "") + c;
+      word += c;
+      inWord = true;
     }
   }
   if (quote !== undefined) throw new Error("EOF found when expecting closing quote");
-  if (word !== undefined) words.push(word);
+  if (inWord) words.push(word);
   return words;
 }
 
