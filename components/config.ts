@@ -93,7 +93,7 @@ export class ConfigError extends Error {
 export const NAMESPACE = "understudy";
 
 /** Every top-level key the program reads, so a typo is an error rather than a silent default. */
-export const KNOWN_KEYS = ["platform", "hosts", "loadBalancer", "prometheus", "services", "policy"] as const;
+export const KNOWN_KEYS = ["platform", "hosts", "loadBalancer", "prometheus", "services", "policy", "kubernetes", "aws", "docker"] as const;
 
 type Raw = Record<string, unknown>;
 
