@@ -4,7 +4,6 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { InlineProgramArgs, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { parseStackConfig, StackSpec } from "../components/config";
 import { understudyProgram } from "../components/program";
@@ -68,14 +67,7 @@ export async function openStack(o: EngineOptions): Promise<Stack> {
   const args: InlineProgramArgs = {
     stackName: o.stack,
     projectName: "understudy",
-    program: async () => {
-      try {
-        return understudyProgram(o.root);
-      } catch (e) {
-        // A RunError is reported by the engine as the program's failure, without a stack trace.
-        throw new pulumi.RunError((e as Error).message);
-      }
-    },
+    program: async () => understudyProgram(o.root),
   };
   return LocalWorkspace.createOrSelectStack(args, {
     workDir,

@@ -5,6 +5,8 @@ export const PLATFORMS = ["local", "kubernetes", "aws", "docker"] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
 
 export type ReplicationMode = "sync" | "async";
+/** logical: PostgreSQL publication/subscription; stream: logical changes fanned out through a RabbitMQ stream. */
+export type ReplicationDriverName = "logical" | "stream";
 export type Consistency = "strong" | "eventual";
 
 export interface StoreSpec {
@@ -14,6 +16,11 @@ export interface StoreSpec {
   port: number;
   database: string;
   user: string;
+  /**
+   * DDL the stack applies to the primary and to every shadow's store before replication starts: a
+   * path ending in .sql (relative to the project root) or the SQL itself. Required with shadows.
+   */
+  schema?: string;
 }
 
 export interface ShadowSpec {
@@ -26,11 +33,18 @@ export interface ShadowSpec {
   mirrorBodyCapBytes: number;
   /** Explicit placement; empty = placed automatically on hosts without a live instance. */
   hosts: string[];
+  /** Extra environment for shadow instances only (feature flags, fault injection in tests). */
+  env: Record<string, string>;
 }
 
 export interface ReplicationSpec {
   mode: ReplicationMode;
   maxLagSeconds: number;
+  driver: ReplicationDriverName;
+  /** Port of the replication lag exporter (default 19187 + the service's index). */
+  metricsPort: number;
+  /** stream driver: the broker's stream port; the next two ports are its Erlang distribution and epmd ports. */
+  streamPort: number;
 }
 
 export interface ServiceSpec {
@@ -100,9 +114,9 @@ type Raw = Record<string, unknown>;
 const SERVICE_KEYS = [
   "frontendPort", "statsPort", "command", "port", "healthPath", "replicas", "hosts", "env", "cpuCostMs", "consistency", "store", "shadows", "replication",
 ];
-const STORE_KEYS = ["engine", "host", "port", "database", "user"];
-const SHADOW_KEYS = ["count", "weightPercent", "mirrorPercent", "mirrorBodyCapBytes", "hosts"];
-const REPLICATION_KEYS = ["mode", "maxLagSeconds"];
+const STORE_KEYS = ["engine", "host", "port", "database", "user", "schema"];
+const SHADOW_KEYS = ["count", "weightPercent", "mirrorPercent", "mirrorBodyCapBytes", "hosts", "env"];
+const REPLICATION_KEYS = ["mode", "maxLagSeconds", "driver", "metricsPort", "streamPort"];
 const LB_KEYS = ["port", "statsPort", "checkIntervalMs", "retries"];
 const PROM_KEYS = ["port", "scrapeIntervalSeconds", "retentionHours"];
 
@@ -171,21 +185,26 @@ function stringList(key: string, v: unknown, dflt: string[]): string[] {
   return raw as string[];
 }
 
+function envMap(key: string, v: unknown): Record<string, string> {
+  const raw = objectAt(key, v, Object.keys(isObject(v) ? v : {}));
+  const env: Record<string, string> = {};
+  for (const [k, val] of Object.entries(raw)) {
+    if (typeof val !== "string") throw new ConfigError(`${key}.${k}`, "environment values must be strings");
+    env[k] = val;
+  }
+  return env;
+}
+
 const NAME_RE = /^[a-z][a-z0-9-]{0,30}$/;
 
-function parseService(name: string, v: unknown, hosts: string[], lbDefaults: { frontendPort: number; statsPort: number }): ServiceSpec {
+function parseService(name: string, v: unknown, hosts: string[], lbDefaults: { frontendPort: number; statsPort: number; index: number }): ServiceSpec {
   const key = `${NAMESPACE}:services.${name}`;
   if (!NAME_RE.test(name)) throw new ConfigError(key, "service names are lower-case letters, digits and '-', starting with a letter, at most 31 characters");
   const o = objectAt(key, v, SERVICE_KEYS);
   const replicas = int(`${key}.replicas`, o.replicas, 1, 1, 64);
   const sh = objectAt(`${key}.shadows`, o.shadows, SHADOW_KEYS);
   const rep = objectAt(`${key}.replication`, o.replication, REPLICATION_KEYS);
-  const envRaw = objectAt(`${key}.env`, o.env, Object.keys(isObject(o.env) ? o.env : {}));
-  const env: Record<string, string> = {};
-  for (const [k, val] of Object.entries(envRaw)) {
-    if (typeof val !== "string") throw new ConfigError(`${key}.env.${k}`, "environment values must be strings");
-    env[k] = val;
-  }
+  const env = envMap(`${key}.env`, o.env);
   let store: StoreSpec | undefined;
   if (o.store !== undefined) {
     const so = objectAt(`${key}.store`, o.store, STORE_KEYS);
@@ -195,6 +214,7 @@ function parseService(name: string, v: unknown, hosts: string[], lbDefaults: { f
       port: int(`${key}.store.port`, so.port, 15432, 1024, 65535),
       database: str(`${key}.store.database`, so.database, name.replace(/-/g, "_")),
       user: str(`${key}.store.user`, so.user, "understudy"),
+      schema: so.schema === undefined ? undefined : str(`${key}.store.schema`, so.schema),
     };
   }
   return {
@@ -216,10 +236,15 @@ function parseService(name: string, v: unknown, hosts: string[], lbDefaults: { f
       mirrorPercent: int(`${key}.shadows.mirrorPercent`, sh.mirrorPercent, 0, 0, 100),
       mirrorBodyCapBytes: int(`${key}.shadows.mirrorBodyCapBytes`, sh.mirrorBodyCapBytes, 65536, 0, 16 * 1024 * 1024),
       hosts: stringList(`${key}.shadows.hosts`, sh.hosts, []),
+      env: envMap(`${key}.shadows.env`, sh.env),
     },
     replication: {
       mode: oneOf(`${key}.replication.mode`, rep.mode, ["sync", "async"] as const, "sync"),
       maxLagSeconds: num(`${key}.replication.maxLagSeconds`, rep.maxLagSeconds, 5, 0, 3600),
+      // Consistency first, and the light driver by default: the stream driver runs a RabbitMQ broker.
+      driver: oneOf(`${key}.replication.driver`, rep.driver, ["logical", "stream"] as const, "logical"),
+      metricsPort: int(`${key}.replication.metricsPort`, rep.metricsPort, 19187 + lbDefaults.index, 1024, 65535),
+      streamPort: int(`${key}.replication.streamPort`, rep.streamPort, 15552 + 3 * lbDefaults.index, 1024, 65533),
     },
   };
 }
@@ -253,7 +278,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackSpec {
     retries: int(`${NAMESPACE}:loadBalancer.retries`, lb.retries, 2, 0, 10),
   };
   const services = Object.entries(svcRaw).map(([name, v], i) =>
-    parseService(name, v, hosts, { frontendPort: loadBalancer.port + i, statsPort: loadBalancer.statsPort + i }),
+    parseService(name, v, hosts, { frontendPort: loadBalancer.port + i, statsPort: loadBalancer.statsPort + i, index: i }),
   );
   if (services.length === 0) throw new ConfigError(`${NAMESPACE}:services`, "declare at least one service");
   const spec: StackSpec = {
@@ -345,6 +370,31 @@ function validatePlacementAndPorts(spec: StackSpec): void {
     if (svc.store) {
       if (!spec.hosts.includes(svc.store.host)) throw new ConfigError(`${key}.store.host`, `host '${svc.store.host}' is not declared in ${NAMESPACE}:hosts`);
       claim(hostAddress(spec.hosts, svc.store.host), svc.store.port, `the store of '${svc.name}' on ${svc.store.host}`, `${key}.store.port`);
+      validateReplication(svc, p, spec.hosts, claim);
     }
+  }
+}
+
+/** Hosts whose stores replicate from the primary: every shadow host but the primary's own. */
+export function replicaHosts(svc: ServiceSpec, placement: Placement): string[] {
+  return svc.store ? placement.shadows.filter((h) => h !== svc.store?.host) : [];
+}
+
+function validateReplication(svc: ServiceSpec, p: Placement, hosts: string[], claim: (addr: string, port: number, who: string, key: string) => void): void {
+  const key = `${NAMESPACE}:services.${svc.name}`;
+  const replicas = replicaHosts(svc, p);
+  if (replicas.length === 0) return;
+  // Replication copies the tables the stack manages; without them a shadow's store would stay empty.
+  if (!svc.store?.schema) {
+    throw new ConfigError(`${key}.store.schema`, "is required when the service has shadows: the DDL (a .sql path or the SQL itself) applied to the primary and to every shadow's store");
+  }
+  for (const h of replicas) claim(hostAddress(hosts, h), svc.store.port, `the store of '${svc.name}' on ${h} (shadow replica)`, `${key}.store.port`);
+  const lo = "127.0.0.1";
+  claim(lo, svc.replication.metricsPort, `the replication exporter of '${svc.name}'`, `${key}.replication.metricsPort`);
+  if (svc.replication.driver === "stream") {
+    const sp = svc.replication.streamPort;
+    claim(lo, sp, `the change-stream broker of '${svc.name}'`, `${key}.replication.streamPort`);
+    claim(lo, sp + 1, `the change-stream broker's Erlang distribution of '${svc.name}'`, `${key}.replication.streamPort`);
+    claim(lo, sp + 2, `the change-stream broker's epmd of '${svc.name}'`, `${key}.replication.streamPort`);
   }
 }

@@ -21,6 +21,8 @@ export interface InstanceGroupArgs {
   hosts: string[];
   /** Secret connection URL of the store this group reads (live: the primary; shadow: its own replica). */
   databaseUrl?: pulumi.Output<string>;
+  /** Per host, overrides databaseUrl: each shadow reads its own replica. */
+  databaseUrls?: Record<string, pulumi.Output<string>>;
   /** Resources the instances must wait for (their store). */
   after: pulumi.Resource[];
 }
@@ -69,13 +71,24 @@ export interface Platform {
  */
 export interface ReplicationArgs {
   service: ServiceSpec;
-  primary: Store;
+  primary: { host: string; store: Store };
   /** One store per shadow host, each fed by the stream. */
   replicas: { host: string; store: Store }[];
+  /** The DDL applied to the primary and every replica before replication starts, and its tables. */
+  schema: ManagedSchema;
+}
+
+export interface ManagedSchema {
+  sql: string;
+  /** Tables the SQL creates; each has a primary key (checked at preview). These are replicated. */
+  tables: string[];
 }
 
 export interface ReplicationHandle {
-  /** Resources that are ready once every replica has its initial copy and is streaming. */
+  /**
+   * Ready once every replica has its initial copy and is streaming (and, in sync mode, the primary
+   * waits for them): live instances wait for it in sync mode, so no write is acknowledged unprotected.
+   */
   ready: pulumi.Resource[];
 }
 

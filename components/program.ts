@@ -1,7 +1,7 @@
 // The stack program: stack config → validated spec → platform → one MirroredService per service.
 // Shared by index.ts (the CLI's entry point) and the Automation API's inline program.
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, StackSpec } from "./config";
+import { ConfigError, parseStackConfig, StackSpec } from "./config";
 import { MirroredService } from "./mirroredService";
 import { createPlatform } from "./platforms";
 
@@ -13,7 +13,14 @@ export interface StackOutputs {
 
 /** Validates first: nothing is registered when the config is wrong. */
 export function understudyProgram(root: string, rawConfig: Record<string, string> = pulumi.runtime.allConfig()): StackOutputs {
-  const spec: StackSpec = parseStackConfig(rawConfig);
+  let spec: StackSpec;
+  try {
+    spec = parseStackConfig(rawConfig);
+  } catch (e) {
+    // A RunError is shown as the program's failure: the key and the rule, without a stack trace.
+    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
   const platform = createPlatform({ root, stack: pulumi.getStack(), spec });
   const stack = new pulumi.ComponentResource("understudy:index:Stack", "understudy", {});
   const { prometheusUrl } = platform.foundation(spec, stack);

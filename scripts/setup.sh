@@ -54,6 +54,9 @@ else
   say "Pulumi CLI built in $(( $(date +%s) - start )) s"
 fi
 
-# 4. Build
+# 4. Build, and put our TypeScript Node.js language host beside the CLI (its Go one cannot be built
+#    here: its module is not served), so `pulumi preview/up --policy-pack` work from the CLI too.
 npm run --silent build
+ln -sf ../../tools/language-host/pulumi-language-nodejs .toolchain/bin/pulumi-language-nodejs
+ln -sf ../../node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs .toolchain/bin/pulumi-resource-pulumi-nodejs
 say "ready: $("$bin" version) / node $(node --version)"

@@ -16,3 +16,9 @@ export function localContext(root: string, stack: string, hosts: string[]): Loca
 export const supervisorHome = (c: LocalContext): string => path.join(c.stateDir, "pm2");
 export const logDir = (c: LocalContext): string => path.join(c.stateDir, "logs");
 export const targetsDir = (c: LocalContext): string => path.join(c.stateDir, "prometheus", "targets");
+
+/**
+ * PATH of supervised processes: fixed, not inherited, so the same stack declares the same processes
+ * whether `pulumi up` runs from a shell, the runner or a test (no spurious replacements).
+ */
+export const PROCESS_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";

@@ -6,7 +6,7 @@ import { hostAddress } from "../../config";
 import { Endpoint, InstanceGroup, InstanceGroupArgs } from "../../platform";
 import { resolveCommand } from "./command";
 import { agentPort } from "./haproxyConfig";
-import { LocalContext, logDir, supervisorHome, targetsDir } from "./context";
+import { LocalContext, logDir, supervisorHome, targetsDir, PROCESS_PATH } from "./context";
 import { LocalResource } from "./provider";
 
 export function instanceName(service: string, role: string, host: string): string {
@@ -31,7 +31,8 @@ export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent
         cwd: c.root,
         env: {
           ...svc.env,
-          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          ...(args.role === "shadow" ? svc.shadows.env : {}),
+          PATH: PROCESS_PATH,
           HOST: address,
           PORT: String(svc.port),
           UNDERSTUDY_ROLE: args.role,

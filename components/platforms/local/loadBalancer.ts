@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LoadBalancerSpec } from "../../config";
 import { Endpoint, LoadBalancerArgs, LoadBalancerHandle } from "../../platform";
-import { LocalContext, logDir, supervisorHome, targetsDir } from "./context";
+import { LocalContext, logDir, supervisorHome, targetsDir, PROCESS_PATH } from "./context";
 import { digest } from "./digest";
 import { renderHaproxyConfig, routingEntries, ServerLine } from "./haproxyConfig";
 import { requireBinary } from "./impl/exec";
@@ -38,7 +38,7 @@ export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: 
       name: `${svc.name}-lb`,
       argv: [requireBinary("haproxy", "haproxy"), "-W", "-db", "-f", cfgPath],
       cwd: dir,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      env: { PATH: PROCESS_PATH },
       secretEnv: {},
       address: "127.0.0.1",
       port: svc.frontendPort,

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { hostAddress } from "../../config";
 import { Store, StoreArgs } from "../../platform";
-import { LocalContext, logDir, supervisorHome } from "./context";
+import { LocalContext, logDir, supervisorHome, PROCESS_PATH } from "./context";
 import { LocalResource } from "./provider";
 
 const PG_OS_USER = "postgres";
@@ -25,7 +25,7 @@ export function createStore(c: LocalContext, args: StoreArgs, parent: pulumi.Res
       name,
       argv: [cluster.out<string>("postgresBinary"), "-D", dataDir],
       cwd: dataDir,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      env: { PATH: PROCESS_PATH },
       secretEnv: {},
       user: PG_OS_USER,
       address,

@@ -94,7 +94,8 @@ test.serial("up → serve through HAProxy → metrics for every instance → kil
 
     // The generated database password is a secret: encrypted in the state file on disk.
     const onDisk = fs.readFileSync(path.join(s.backendDir, ".pulumi", "stacks", "understudy", `${s.name}.json`), "utf8");
-    const password = (await s.stack.exportStack()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::orders-store-host-1")).outputs.password as { plaintext: string };
+    const deployment = (await s.stack.exportStack()).deployment as { resources: { urn: string; outputs: Record<string, unknown> }[] };
+    const password = deployment.resources.find((r) => r.urn.endsWith("::orders-store-host-1"))?.outputs.password as { plaintext: string };
     t.truthy(password.plaintext);
     t.false(onDisk.includes(JSON.parse(password.plaintext) as string), "the password is not in the state file");
     t.true(onDisk.includes('"ciphertext"'));
@@ -113,8 +114,8 @@ test.serial("an invalid stack config is refused before the engine starts, naming
   try {
     const err = await t.throwsAsync(preflight(s.stack));
     t.regex(err?.message ?? "", /understudy:services\.orders\.replicas: must be between 1 and 64, got 0/);
-    const exported = await s.stack.exportStack();
-    t.deepEqual(exported.deployment.resources ?? [], []);
+    const exported = (await s.stack.exportStack()).deployment as { resources?: unknown[] };
+    t.deepEqual(exported.resources ?? [], []);
   } finally {
     await s.destroy();
   }

@@ -9,11 +9,12 @@ interface Registered {
 }
 const registered: Registered[] = [];
 
-pulumi.runtime.setMocks(
+void pulumi.runtime.setMocks(
   {
     newResource: (a: pulumi.runtime.MockResourceArgs) => {
-      registered.push({ type: a.type, name: a.name, inputs: a.inputs as Record<string, unknown> });
-      return { id: `${a.name}-id`, state: { ...a.inputs, password: "pw", postgresBinary: "/usr/lib/postgresql/15/bin/postgres" } };
+      const inputs = a.inputs as Record<string, unknown>;
+      registered.push({ type: a.type, name: a.name, inputs });
+      return { id: `${a.name}-id`, state: { ...inputs, password: "pw", postgresBinary: "/usr/lib/postgresql/15/bin/postgres" } };
     },
     call: () => ({}),
   },
@@ -23,7 +24,6 @@ pulumi.runtime.setMocks(
 );
 
 // Imported after setMocks so that the program registers against the mock monitor.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { understudyProgram } = require("../../../components/program") as typeof import("../../../components/program");
 
 const raw = {
@@ -76,7 +76,7 @@ test.serial("the store's server runs as the postgres user on its host's address"
 
 test.serial("a bad config registers nothing", async (t) => {
   const before = registered.length;
-  t.throws(() => understudyProgram(process.cwd(), { "understudy:services": JSON.stringify({ orders: { port: 1 } }) }), { message: /understudy:services.orders.command/ });
+  t.throws(() => understudyProgram(process.cwd(), { "understudy:services": JSON.stringify({ orders: { port: 1 } }) }), { message: /understudy:services.orders.command: is required/ });
   await settle();
   t.is(registered.length, before);
 });

@@ -1,0 +1,86 @@
+// The canary state machine: pure. Weight moves to the shadows one step per interval while the
+// analysis passes; a failed analysis rolls back to 0 at once; missing data pauses (never promotes).
+
+export interface CanaryPolicy {
+  /** Shadow weight percents, in order (default 5, 10, 25, 50, 100). */
+  steps: number[];
+  intervalSec: number;
+  /** Shadow error rate may exceed live's by at most this (absolute, 0.01 = 1 point). */
+  maxErrorRateDelta: number;
+  /** Shadow p99 may be at most this multiple of live's. */
+  maxP99Ratio: number;
+  /** Fewer shadow requests than this in the window is no evidence either way. */
+  minRequests: number;
+}
+
+export const DEFAULT_CANARY: CanaryPolicy = { steps: [5, 10, 25, 50, 100], intervalSec: 30, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minRequests: 20 };
+
+export interface RoleStats {
+  requests: number;
+  errorRate: number;
+  p99Ms: number;
+}
+
+/** What Prometheus said about the last window; undefined = no data. */
+export interface Analysis {
+  live?: RoleStats;
+  shadow?: RoleStats;
+}
+
+export type CanaryStatus = "running" | "paused" | "promoted" | "rolledBack";
+
+export interface CanaryState {
+  status: CanaryStatus;
+  /** Index into policy.steps of the current weight; -1 before the first step. */
+  step: number;
+  weight: number;
+  /** When the current step began (epoch ms). */
+  since: number;
+  reason: string;
+}
+
+export type Verdict = { verdict: "pass" | "fail" | "inconclusive"; reason: string };
+
+export function judge(a: Analysis, p: CanaryPolicy): Verdict {
+  if (!a.live || !a.shadow) return { verdict: "inconclusive", reason: `no ${!a.live ? "live" : "shadow"} metrics in the window` };
+  if (a.shadow.requests < p.minRequests) return { verdict: "inconclusive", reason: `only ${a.shadow.requests.toFixed(0)} shadow requests in the window (need ${p.minRequests})` };
+  const delta = a.shadow.errorRate - a.live.errorRate;
+  if (delta > p.maxErrorRateDelta) {
+    return { verdict: "fail", reason: `shadow error rate ${(a.shadow.errorRate * 100).toFixed(1)} % vs live ${(a.live.errorRate * 100).toFixed(1)} % (allowed +${(p.maxErrorRateDelta * 100).toFixed(1)} points)` };
+  }
+  if (a.live.p99Ms > 0 && a.shadow.p99Ms > p.maxP99Ratio * a.live.p99Ms) {
+    return { verdict: "fail", reason: `shadow p99 ${a.shadow.p99Ms.toFixed(0)} ms is ${(a.shadow.p99Ms / a.live.p99Ms).toFixed(2)}× live's ${a.live.p99Ms.toFixed(0)} ms (allowed ${p.maxP99Ratio}×)` };
+  }
+  return { verdict: "pass", reason: `shadow error rate ${(a.shadow.errorRate * 100).toFixed(1)} %, p99 ${a.shadow.p99Ms.toFixed(0)} ms within bounds` };
+}
+
+export function start(now: number, p: CanaryPolicy): CanaryState {
+  return { status: "running", step: 0, weight: p.steps[0], since: now, reason: `canary started at ${p.steps[0]} %` };
+}
+
+/** One tick: judge the window and move (or not). Terminal states stay put. */
+export function advance(s: CanaryState, a: Analysis, now: number, p: CanaryPolicy): CanaryState {
+  if (s.status === "promoted" || s.status === "rolledBack") return s;
+  const v = judge(a, p);
+  if (v.verdict === "fail") return { status: "rolledBack", step: -1, weight: 0, since: now, reason: `rolled back: ${v.reason}` };
+  if (v.verdict === "inconclusive") return { ...s, status: "paused", reason: `paused at ${s.weight} %: ${v.reason}` };
+  if (now - s.since < p.intervalSec * 1000) return { ...s, status: "running", reason: `holding ${s.weight} % until the interval ends: ${v.reason}` };
+  const next = s.step + 1;
+  if (next >= p.steps.length) return { ...s, status: "promoted", since: now, reason: `promoted at ${s.weight} %: ${v.reason}` };
+  return { status: "running", step: next, weight: p.steps[next], since: now, reason: `advanced to ${p.steps[next]} %: ${v.reason}` };
+}
+
+export function validatePolicy(p: CanaryPolicy): CanaryPolicy {
+  const bad = (what: string): never => {
+    throw new Error(`invalid canary policy: ${what}`);
+  };
+  if (p.steps.length === 0) bad("steps must not be empty");
+  p.steps.forEach((w, i) => {
+    if (!Number.isInteger(w) || w < 1 || w > 100) bad(`step ${w} must be an integer percent 1-100`);
+    if (i > 0 && w <= p.steps[i - 1]) bad(`steps must increase (${p.steps.join(", ")})`);
+  });
+  if (!(p.intervalSec > 0)) bad("intervalSec must be > 0");
+  if (!(p.maxErrorRateDelta >= 0)) bad("maxErrorRateDelta must be ≥ 0");
+  if (!(p.maxP99Ratio >= 1)) bad("maxP99Ratio must be ≥ 1");
+  return p;
+}

@@ -1,0 +1,44 @@
+// Drives a canary rollout: every interval, read the analysis window, advance the state machine,
+// apply the weight. Used by the runner and by `npm run canary`.
+import { MetricsSource } from "../metrics/source";
+import { readAnalysis } from "./analysis";
+import { advance, CanaryPolicy, CanaryState, start } from "./rollout";
+import { WeightSetter } from "./weights";
+
+export interface CanaryRun {
+  service: string;
+  policy: CanaryPolicy;
+  metrics: MetricsSource;
+  weights: WeightSetter;
+  /** How often to look (default: a fifth of the interval, at least 1 s). */
+  pollMs?: number;
+  onState?: (s: CanaryState) => void;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export async function runCanary(r: CanaryRun): Promise<CanaryState> {
+  const now = r.now ?? Date.now;
+  const poll = r.pollMs ?? Math.max(1000, (r.policy.intervalSec * 1000) / 5);
+  let s = start(now(), r.policy);
+  await r.weights.setShadowWeight(s.weight);
+  r.onState?.(s);
+  while (s.status === "running" || s.status === "paused") {
+    await new Promise((res) => setTimeout(res, poll));
+    if (r.signal?.aborted) break;
+    let a;
+    try {
+      a = await readAnalysis(r.metrics, r.service, r.policy.intervalSec);
+    } catch (e) {
+      // Prometheus unreachable is missing data: pause, don't crash.
+      s = { ...s, status: "paused", reason: `paused at ${s.weight} %: ${(e as Error).message}` };
+      r.onState?.(s);
+      continue;
+    }
+    const next = advance(s, a, now(), r.policy);
+    if (next.weight !== s.weight) await r.weights.setShadowWeight(next.weight);
+    if (next.reason !== s.reason || next.status !== s.status) r.onState?.(next);
+    s = next;
+  }
+  return s;
+}

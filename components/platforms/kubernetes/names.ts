@@ -1,0 +1,37 @@
+// Names and labels shared by the kubernetes platform's resources. Policies read the labels, so the
+// role and service of every pod, Service and store are visible in the resource arguments.
+import { ServiceSpec } from "../../config";
+import { Role } from "../../platform";
+import { KubernetesSettings } from "./settings";
+
+export const LABEL_SERVICE = "understudy.io/service";
+export const LABEL_ROLE = "understudy.io/role";
+export const LABEL_CONSISTENCY = "understudy.io/consistency";
+export const LABEL_EXPOSURE = "understudy.io/exposure";
+
+/** Config host names are free text; Kubernetes object names are DNS labels. */
+export function dnsName(...parts: string[]): string {
+  return parts
+    .join("-")
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63);
+}
+
+export const poolName = (svc: ServiceSpec, role: Role): string => dnsName(svc.name, role);
+export const storeClusterName = (svc: ServiceSpec, host: string): string => dnsName(svc.name, "store", host);
+/** The Service in front of a pool; the HTTPRoute's backendRefs name it. */
+export const poolServiceName = poolName;
+
+export function poolSelector(svc: ServiceSpec, role: Role): Record<string, string> {
+  return { [LABEL_SERVICE]: svc.name, [LABEL_ROLE]: role };
+}
+
+export function commonLabels(svc: ServiceSpec): Record<string, string> {
+  return { "app.kubernetes.io/name": svc.name, "app.kubernetes.io/part-of": "understudy", [LABEL_SERVICE]: svc.name };
+}
+
+export const imageOf = (s: KubernetesSettings, svc: ServiceSpec): string => s.images[svc.name] ?? `understudy/${svc.name}:latest`;
+
+export const clusterDns = (s: KubernetesSettings, name: string): string => `${name}.${s.namespace}.svc.cluster.local`;
