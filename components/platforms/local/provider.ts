@@ -3,7 +3,10 @@
 // project (UNDERSTUDY_ROOT, or the plugin's working directory, which Pulumi sets to the project).
 import * as pulumi from "@pulumi/pulumi";
 
-export type LocalKind = "supervisorDaemon" | "process" | "file" | "directory" | "postgresCluster" | "postgresDatabase" | "haproxyRouting";
+export type LocalKind =
+  | "supervisorDaemon" | "process" | "file" | "directory" | "postgresCluster" | "postgresDatabase" | "haproxyRouting"
+  // replication streams: impl/replication*.ts (PostgreSQL side) and impl/changeStream*.ts (stream driver)
+  | `replication${string}` | `changeStream${string}`;
 
 interface Impl {
   create(inputs: unknown): Promise<{ id: string; outs: unknown }>;
