@@ -6,6 +6,8 @@ import { KubernetesSettings } from "./settings";
 
 export const LABEL_SERVICE = "understudy.io/service";
 export const LABEL_ROLE = "understudy.io/role";
+/** Tells a pool's per-host Deployments apart (their selectors must not overlap). */
+export const LABEL_DEPLOYMENT = "understudy.io/deployment";
 export const LABEL_CONSISTENCY = "understudy.io/consistency";
 export const LABEL_EXPOSURE = "understudy.io/exposure";
 

@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Endpoint, InstanceGroup, InstanceGroupArgs, Role } from "../../platform";
-import { clusterDns, commonLabels, imageOf, LABEL_ROLE, poolName, poolSelector } from "./names";
+import { clusterDns, commonLabels, dnsName, imageOf, LABEL_DEPLOYMENT, LABEL_ROLE, poolName, poolSelector } from "./names";
 import { KubernetesSettings } from "./settings";
 
 export interface PoolDeps {
@@ -27,20 +27,34 @@ function affinity(s: KubernetesSettings, args: InstanceGroupArgs): k8s.types.inp
   };
 }
 
-function env(args: InstanceGroupArgs, deps: PoolDeps): k8s.types.input.core.v1.EnvVar[] {
+function env(args: InstanceGroupArgs, databaseUrl: pulumi.Output<string> | undefined, deps: PoolDeps): k8s.types.input.core.v1.EnvVar[] {
   const svc = args.service;
-  const plain = { ...svc.env, HOST: "0.0.0.0", PORT: String(svc.port), UNDERSTUDY_ROLE: args.role, UNDERSTUDY_SERVICE: svc.name, CPU_COST_MS: String(svc.cpuCostMs) };
+  const plain = { ...svc.env, ...(args.role === "shadow" ? svc.shadows.env : {}), HOST: "0.0.0.0", PORT: String(svc.port), UNDERSTUDY_ROLE: args.role, UNDERSTUDY_SERVICE: svc.name, CPU_COST_MS: String(svc.cpuCostMs) };
   return [
     ...Object.entries(plain).map(([name, value]) => ({ name, value })),
     { name: "UNDERSTUDY_INSTANCE", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     { name: "UNDERSTUDY_HOST", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
     // The credentials stay in the cluster: the pod reads the operator-generated Secret.
-    ...(args.databaseUrl ? [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: deps.appSecretOf(args.databaseUrl), key: "uri" } } }] : []),
+    ...(databaseUrl ? [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: deps.appSecretOf(databaseUrl), key: "uri" } } }] : []),
   ];
+}
+
+/**
+ * Deployments of a pool: one for the whole pool, or one per host when each host reads its own store
+ * (a shadow and its replica). Every pod carries the pool's labels, so the Service, the budget and
+ * the anti-affinity see the pool as one.
+ */
+function deployments(args: InstanceGroupArgs): { name: string; replicas: number; databaseUrl?: pulumi.Output<string>; hosts: string[] }[] {
+  const name = poolName(args.service, args.role);
+  const perHost = args.databaseUrls;
+  if (!perHost) return [{ name, replicas: args.hosts.length, databaseUrl: args.databaseUrl, hosts: args.hosts }];
+  return args.hosts.map((h) => ({ name: dnsName(name, h), replicas: 1, databaseUrl: perHost[h] ?? args.databaseUrl, hosts: [h] }));
 }
 
 export function createPool(s: KubernetesSettings, args: InstanceGroupArgs, deps: PoolDeps, parent: pulumi.Resource): InstanceGroup {
   const svc = args.service;
+  // An empty pool (no shadows configured) declares nothing: the route then has no shadow backend.
+  if (args.hosts.length === 0) return { endpoints: [] };
   const name = poolName(svc, args.role);
   const selector = poolSelector(svc, args.role);
   const labels = { ...commonLabels(svc), ...selector };
@@ -48,36 +62,38 @@ export function createPool(s: KubernetesSettings, args: InstanceGroupArgs, deps:
   const scrape = s.metrics === "annotations" ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(svc.port), "prometheus.io/path": "/metrics" } : undefined;
   const meta = { name, namespace: s.namespace, labels };
   const opts = { parent, dependsOn: deps.after.concat(args.after) };
-  new k8s.apps.v1.Deployment(
-    name,
-    {
-      metadata: meta,
-      spec: {
-        replicas: args.hosts.length,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: scrape },
-          spec: {
-            affinity: affinity(s, args),
-            // One pod of the pool per node (or zone) while there are enough of them, as placeService does.
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: s.topologyKey, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } }],
-            containers: [
-              {
-                name: svc.name,
-                image: imageOf(s, svc),
-                args: svc.command.trim().split(/\s+/),
-                ports: [{ name: "http", containerPort: svc.port }],
-                env: env(args, deps),
-                readinessProbe: probe(2),
-                livenessProbe: probe(6),
-              },
-            ],
+  for (const d of deployments(args)) {
+    new k8s.apps.v1.Deployment(
+      d.name,
+      {
+        metadata: { ...meta, name: d.name },
+        spec: {
+          replicas: d.replicas,
+          selector: { matchLabels: { ...selector, [LABEL_DEPLOYMENT]: d.name } },
+          template: {
+            metadata: { labels: { ...labels, [LABEL_DEPLOYMENT]: d.name }, annotations: scrape },
+            spec: {
+              affinity: affinity(s, { ...args, hosts: d.hosts }),
+              // One pod of the pool per node (or zone) while there are enough of them, as placeService does.
+              topologySpreadConstraints: [{ maxSkew: 1, topologyKey: s.topologyKey, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } }],
+              containers: [
+                {
+                  name: svc.name,
+                  image: imageOf(s, svc),
+                  args: svc.command.trim().split(/\s+/),
+                  ports: [{ name: "http", containerPort: svc.port }],
+                  env: env(args, d.databaseUrl, deps),
+                  readinessProbe: probe(2),
+                  livenessProbe: probe(6),
+                },
+              ],
+            },
           },
         },
       },
-    },
-    opts,
-  );
+      opts,
+    );
+  }
   const service = new k8s.core.v1.Service(name, { metadata: meta, spec: { selector, ports: [{ name: "http", port: svc.port, targetPort: "http" }] } }, opts);
   new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, opts);
   if (s.metrics === "podMonitor") {

@@ -1,0 +1,113 @@
+// The aws platform's own settings: one optional stack config key, `understudy:aws`, validated like
+// the rest of the stack config (the error names the key and the rule).
+import { ConfigError, NAMESPACE } from "../../config";
+
+export interface Zone {
+  subnetId: string;
+  availabilityZone: string;
+}
+
+export interface AwsSettings {
+  vpcId: string;
+  /** Config host → a subnet in its own availability zone: on AWS a host is a zone. */
+  zones: Record<string, Zone>;
+  /** AMI with the service under appDir, Envoy, the AWS CLI and jq (see README). */
+  amiId: string;
+  instanceType: string;
+  appDir: string;
+  /** Each service is served as <service>.<domain> (ALB host-header rules). */
+  domain: string;
+  /** Internet-facing ALB; a public one needs certificateArn (policy no-public-plaintext). */
+  public: boolean;
+  certificateArn?: string;
+  ingressCidrs: string[];
+  /** Port of the Envoy sidecar in front of every instance: the ALB's target port. */
+  sidecarPort: number;
+  db: { instanceClass: string; allocatedStorageGb: number; engineVersion: string };
+}
+
+const KEY = `${NAMESPACE}:aws`;
+const KEYS = ["vpcId", "zones", "amiId", "instanceType", "appDir", "domain", "public", "certificateArn", "ingressCidrs", "sidecarPort", "db"];
+
+type Raw = Record<string, unknown>;
+
+function object(key: string, v: unknown, allowed?: string[]): Raw {
+  let parsed: unknown = v ?? {};
+  if (typeof parsed === "string" && parsed.trim().startsWith("{")) {
+    try {
+      parsed = JSON.parse(parsed) as unknown;
+    } catch (e) {
+      throw new ConfigError(key, `is not valid JSON (${(e as Error).message})`);
+    }
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(key, "must be an object");
+  for (const k of Object.keys(parsed)) {
+    if (allowed && !allowed.includes(k)) throw new ConfigError(`${key}.${k}`, `unknown key; allowed keys are ${allowed.join(", ")}`);
+  }
+  return parsed as Raw;
+}
+
+function text(key: string, v: unknown, dflt?: string): string {
+  const raw = v ?? dflt;
+  if (typeof raw !== "string" || raw.trim() === "") throw new ConfigError(key, dflt === undefined ? "is required and must be a non-empty string" : "must be a non-empty string");
+  return raw;
+}
+
+function int(key: string, v: unknown, dflt: number, min: number, max: number): number {
+  const raw = v === undefined ? dflt : Number(v);
+  if (!Number.isInteger(raw) || raw < min || raw > max) throw new ConfigError(key, `must be an integer between ${min} and ${max}, got ${JSON.stringify(v)}`);
+  return raw;
+}
+
+function flag(key: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (v === true || v === "true") return true;
+  if (v === false || v === "false") return false;
+  throw new ConfigError(key, `must be true or false, got ${JSON.stringify(v)}`);
+}
+
+export function parseAwsSettings(raw: Record<string, unknown>): AwsSettings {
+  const o = object(KEY, raw[KEY], KEYS);
+  const zonesRaw = object(`${KEY}.zones`, o.zones);
+  const zones: Record<string, Zone> = {};
+  const seen = new Map<string, string>();
+  for (const [host, z] of Object.entries(zonesRaw)) {
+    const zk = `${KEY}.zones.${host}`;
+    const zo = object(zk, z, ["subnetId", "availabilityZone"]);
+    const zone = { subnetId: text(`${zk}.subnetId`, zo.subnetId), availabilityZone: text(`${zk}.availabilityZone`, zo.availabilityZone) };
+    // Shadows are kept out of live instances' zones; two hosts in one zone would defeat that.
+    const twin = seen.get(zone.availabilityZone);
+    if (twin) throw new ConfigError(`${zk}.availabilityZone`, `${zone.availabilityZone} is already host '${twin}'; each host is its own availability zone`);
+    seen.set(zone.availabilityZone, host);
+    zones[host] = zone;
+  }
+  const cidrs = o.ingressCidrs === undefined ? ["0.0.0.0/0"] : o.ingressCidrs;
+  if (!Array.isArray(cidrs) || cidrs.some((c) => typeof c !== "string" || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c))) {
+    throw new ConfigError(`${KEY}.ingressCidrs`, "must be a list of IPv4 CIDR blocks");
+  }
+  const db = object(`${KEY}.db`, o.db, ["instanceClass", "allocatedStorageGb", "engineVersion"]);
+  return {
+    vpcId: text(`${KEY}.vpcId`, o.vpcId),
+    zones,
+    amiId: text(`${KEY}.amiId`, o.amiId),
+    instanceType: text(`${KEY}.instanceType`, o.instanceType, "t3.small"),
+    appDir: text(`${KEY}.appDir`, o.appDir, "/opt/understudy"),
+    domain: text(`${KEY}.domain`, o.domain, "understudy.internal"),
+    public: flag(`${KEY}.public`, o.public, false),
+    certificateArn: o.certificateArn === undefined ? undefined : text(`${KEY}.certificateArn`, o.certificateArn),
+    ingressCidrs: cidrs as string[],
+    sidecarPort: int(`${KEY}.sidecarPort`, o.sidecarPort, 15000, 1024, 65534),
+    db: {
+      instanceClass: text(`${KEY}.db.instanceClass`, db.instanceClass, "db.t4g.small"),
+      allocatedStorageGb: int(`${KEY}.db.allocatedStorageGb`, db.allocatedStorageGb, 20, 20, 65536),
+      engineVersion: text(`${KEY}.db.engineVersion`, db.engineVersion, "16"),
+    },
+  };
+}
+
+/** The zone a config host stands for; every host the stack places something on needs one. */
+export function zoneOf(s: AwsSettings, host: string): Zone {
+  const z = s.zones[host];
+  if (!z) throw new ConfigError(`${KEY}.zones.${host}`, `host '${host}' is used by the stack but has no subnet/availability zone; add it under ${KEY}.zones`);
+  return z;
+}
