@@ -2,6 +2,9 @@
 // folder beside this file; it touches no other platform.
 import { PlatformName, StackSpec } from "../config";
 import { Platform } from "../platform";
+import { awsPlatform } from "./aws";
+import { dockerPlatform } from "./docker";
+import { kubernetesPlatform } from "./kubernetes";
 import { localPlatform } from "./local";
 
 export interface PlatformContext {
@@ -12,6 +15,9 @@ export interface PlatformContext {
 
 const factories: Partial<Record<PlatformName, (c: PlatformContext) => Platform>> = {
   local: (c) => localPlatform(c.root, c.stack, c.spec),
+  kubernetes: () => kubernetesPlatform(),
+  aws: (c) => awsPlatform(c.spec),
+  docker: (c) => dockerPlatform(c.stack, c.spec),
 };
 
 export function createPlatform(c: PlatformContext): Platform {

@@ -1,0 +1,54 @@
+// The docker platform's own settings: one optional stack config key, `understudy:docker`, validated
+// like the rest of the stack config (the error names the key and the rule).
+import { ConfigError, NAMESPACE } from "../../config";
+
+export interface DockerSettings {
+  /** Container image per service; default understudy/<service>:latest. */
+  images: Record<string, string>;
+  haproxyImage: string;
+  postgresImage: string;
+  prometheusImage: string;
+  /** Address on the Docker host where load balancers, stats and Prometheus are published. */
+  publishAddress: string;
+}
+
+const KEY = `${NAMESPACE}:docker`;
+const KEYS = ["images", "haproxyImage", "postgresImage", "prometheusImage", "publishAddress"];
+
+type Raw = Record<string, unknown>;
+
+function object(key: string, v: unknown, allowed?: string[]): Raw {
+  let parsed: unknown = v ?? {};
+  if (typeof parsed === "string" && parsed.trim().startsWith("{")) {
+    try {
+      parsed = JSON.parse(parsed) as unknown;
+    } catch (e) {
+      throw new ConfigError(key, `is not valid JSON (${(e as Error).message})`);
+    }
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(key, "must be an object");
+  for (const k of Object.keys(parsed)) {
+    if (allowed && !allowed.includes(k)) throw new ConfigError(`${key}.${k}`, `unknown key; allowed keys are ${allowed.join(", ")}`);
+  }
+  return parsed as Raw;
+}
+
+function text(key: string, v: unknown, dflt: string): string {
+  const raw = v ?? dflt;
+  if (typeof raw !== "string" || raw.trim() === "") throw new ConfigError(key, "must be a non-empty string");
+  return raw;
+}
+
+export function parseDockerSettings(raw: Record<string, unknown>): DockerSettings {
+  const o = object(KEY, raw[KEY], KEYS);
+  const images = object(`${KEY}.images`, o.images);
+  const publishAddress = text(`${KEY}.publishAddress`, o.publishAddress, "127.0.0.1");
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(publishAddress)) throw new ConfigError(`${KEY}.publishAddress`, "must be an IPv4 address of the Docker host");
+  return {
+    images: Object.fromEntries(Object.entries(images).map(([svc, img]) => [svc, text(`${KEY}.images.${svc}`, img, "")])),
+    haproxyImage: text(`${KEY}.haproxyImage`, o.haproxyImage, "haproxy:2.9"),
+    postgresImage: text(`${KEY}.postgresImage`, o.postgresImage, "postgres:16"),
+    prometheusImage: text(`${KEY}.prometheusImage`, o.prometheusImage, "prom/prometheus:v2.53.0"),
+    publishAddress,
+  };
+}
