@@ -7,7 +7,7 @@ import { prepare } from "./prepare";
 import { fitSentinel, logOffset, screen } from "./sentinel";
 import { ANOMALY, IMPUTED } from "./series";
 import { ForecastOptions, Point } from "./types";
-import { capacityFor, defaultHorizon } from "./forecaster";
+import { capacityFor, defaultHorizon, fitHorizon } from "./forecaster";
 
 export interface AnomalyScan {
   stepMs: number;
@@ -35,7 +35,7 @@ export function detectAnomalies(points: Point[], options: ForecastOptions & { wa
     capacity: capacityFor(periods, horizon, o.lstm.window),
     periods,
     choice: { seasonality: o.hwSeasonality, errorType: o.hwErrorType },
-    horizon,
+    fitHorizon: fitHorizon(grid.stepMs, horizon),
     detector: { threshold: o.anomalyThreshold, window: o.anomalyWindow, maxRun: o.anomalyMaxRun },
     offset,
   });

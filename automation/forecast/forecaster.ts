@@ -42,6 +42,14 @@ export function defaultHorizon(stepMs: number): number {
   return Math.min(120, Math.max(12, Math.ceil(HOUR_MS / stepMs)));
 }
 
+/**
+ * Holt-Winters parameters minimise the squared error up to one hour ahead (the horizons autoscaling
+ * acts on), not over the whole calibrated horizon, which on coarse series would reach many hours.
+ */
+export function fitHorizon(stepMs: number, horizon: number): number {
+  return Math.min(horizon, Math.max(1, Math.ceil(HOUR_MS / stepMs)));
+}
+
 export function capacityFor(periods: Periods, horizon: number, window: number): number {
   const lookback = periods.weekly !== null ? 3 * periods.weekly : periods.daily !== null ? 9 * periods.daily : 0;
   return Math.min(MAX_CAPACITY, Math.max(lookback, window + (periods.daily ?? 0) + 2 * horizon, 64));
@@ -92,7 +100,7 @@ export class PipelineForecaster implements Forecaster {
     const fitNotes: string[] = [];
     const detector = { threshold: o.anomalyThreshold, window: o.anomalyWindow, maxRun: o.anomalyMaxRun };
     const choice = { seasonality: o.hwSeasonality, errorType: o.hwErrorType };
-    const sentinelFit = fitSentinel({ t0: grid.t0, stepMs: grid.stepMs, values: trainValues, flags: grid.flags.slice(0, train), calendar: this.calendar, capacity, periods, choice, horizon, detector, offset });
+    const sentinelFit = fitSentinel({ t0: grid.t0, stepMs: grid.stepMs, values: trainValues, flags: grid.flags.slice(0, train), calendar: this.calendar, capacity, periods, choice, fitHorizon: fitHorizon(grid.stepMs, horizon), detector, offset });
     const { series, sentinel } = sentinelFit;
     if (sentinelFit.anomalies > 0) notes.push(`${sentinelFit.anomalies} anomalous point(s) flagged in the fitted history (kept out of the statistical fits)`);
 
@@ -155,7 +163,7 @@ export class PipelineForecaster implements Forecaster {
       }
     }
     const halfLife = o.halfLifeSteps ?? periods.daily ?? 48;
-    return { model: Ensemble.start(members, series, horizon, halfLife), fallback: null, used: members.map((m) => m.kind) };
+    return { model: Ensemble.start(members, series, horizon, halfLife, o.ensemblePower), fallback: null, used: members.map((m) => m.kind) };
   }
 
   /** Forecasts with the model, or persistence for this tick if it fails (and says why). */

@@ -21,6 +21,7 @@ export interface ResolvedOptions {
   lstm: Omit<LstmConfig, "horizon" | "seed">;
   members: MemberKind[];
   halfLifeSteps: number | null;
+  ensemblePower: number;
 }
 
 export const DEFAULT_LSTM: ResolvedOptions["lstm"] = {
@@ -60,6 +61,7 @@ export function resolveOptions(options: ForecastOptions = {}): ResolvedOptions {
     lstm,
     members: options.ensemble?.members ?? [...MEMBERS],
     halfLifeSteps: options.ensemble?.halfLifeSteps ?? null,
+    ensemblePower: options.ensemble?.power ?? 2,
   };
   check(Number.isInteger(resolved.seed), "seed must be an integer");
   check(resolved.stepMs === null || positiveInt(resolved.stepMs), "stepMs must be a positive integer");
@@ -77,6 +79,7 @@ export function resolveOptions(options: ForecastOptions = {}): ResolvedOptions {
   check(lstm.learningRate > 0, "lstm.learningRate must be positive");
   check(resolved.members.length > 0 && resolved.members.every((m) => MEMBERS.includes(m)), `ensemble.members must be among ${MEMBERS.join(", ")}`);
   check(resolved.halfLifeSteps === null || resolved.halfLifeSteps > 0, "ensemble.halfLifeSteps must be positive");
+  check(resolved.ensemblePower > 0, "ensemble.power must be positive");
   check(Array.isArray(resolved.events), "events must be an array");
   makeCalendar(resolved.timeZone, resolved.events);
   return resolved;

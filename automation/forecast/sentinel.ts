@@ -55,7 +55,8 @@ export interface SentinelSetup {
   capacity: number;
   periods: Periods;
   choice: HwChoice;
-  horizon: number;
+  /** Steps ahead whose squared errors the Holt-Winters parameters minimise. */
+  fitHorizon: number;
   detector: DetectorOptions;
   offset: number;
 }
@@ -77,11 +78,11 @@ function replay(setup: SentinelSetup, initial: HoltWinters): { sentinel: Sentine
 
 export function fitSentinel(setup: SentinelSetup): SentinelFit {
   const notes: string[] = [];
-  const first = fitHoltWinters(seriesOf(setup, setup.flags), setup.periods, setup.choice, setup.horizon, notes);
+  const first = fitHoltWinters(seriesOf(setup, setup.flags), setup.periods, setup.choice, setup.fitHorizon, notes);
   const found = replay(setup, HoltWinters.initial(seriesOf(setup, setup.flags), first.spec, first.params));
   const flagged = Array.from({ length: setup.values.length }, (_, i) => found.series.flag(i));
   const cleaned = seriesOf(setup, flagged);
-  const refit = HoltWinters.fit(cleaned, first.spec, setup.horizon, first.params).model;
+  const refit = HoltWinters.fit(cleaned, first.spec, setup.fitHorizon, first.params).model;
   const { sentinel, series } = replay(setup, HoltWinters.initial(cleaned, refit.spec, refit.params));
   let anomalies = 0;
   for (let i = series.first; i < series.end; i++) if ((series.flag(i) & ANOMALY) !== 0) anomalies++;

@@ -115,6 +115,8 @@ export interface ForecastOptions {
     members?: MemberKind[];
     /** Half-life, in forecast origins, of the error averages that weight the members. */
     halfLifeSteps?: number;
+    /** Weights ∝ (recent MSE)^-power; 1 is classic inverse-MSE weighting. */
+    power?: number;
   };
 }
 

@@ -20,6 +20,7 @@ export interface EnsembleJSON {
   kind: "ensemble";
   horizon: number;
   halfLifeSteps: number;
+  power: number;
   members: { kind: MemberKind; model: unknown }[];
   /** Per member and horizon: exponentially weighted mean squared error (null until seen). */
   mse: (number | null)[][];
@@ -34,13 +35,15 @@ export class Ensemble implements PointModel {
     readonly members: Member[],
     private readonly horizon: number,
     private readonly halfLifeSteps: number,
+    /** Weights ∝ MSE^-power: above 1, a clearly better member dominates sooner. */
+    private readonly power: number,
     private readonly mse: number[][],
     private readonly pending: Pending[],
   ) {}
 
   /** Starts with equal weights; errors accumulate as outcomes arrive. */
-  static start(members: Member[], series: Series, horizon: number, halfLifeSteps: number): Ensemble {
-    const ensemble = new Ensemble(members, horizon, halfLifeSteps, members.map(() => new Array<number>(horizon).fill(NaN)), []);
+  static start(members: Member[], series: Series, horizon: number, halfLifeSteps: number, power: number): Ensemble {
+    const ensemble = new Ensemble(members, horizon, halfLifeSteps, power, members.map(() => new Array<number>(horizon).fill(NaN)), []);
     ensemble.pending.push(ensemble.issue(series));
     return ensemble;
   }
@@ -48,7 +51,7 @@ export class Ensemble implements PointModel {
   static fromJSON(json: EnsembleJSON, restore: (kind: MemberKind, model: unknown) => PointModel): Ensemble {
     const members = json.members.map((m) => ({ kind: m.kind, model: restore(m.kind, m.model) }));
     const mse = json.mse.map((row) => row.map((v) => (v === null ? NaN : v)));
-    return new Ensemble(members, json.horizon, json.halfLifeSteps, mse, json.pending);
+    return new Ensemble(members, json.horizon, json.halfLifeSteps, json.power, mse, json.pending);
   }
 
   get description(): string {
@@ -59,7 +62,9 @@ export class Ensemble implements PointModel {
   weights(k: number, available: readonly boolean[] = this.members.map(() => true)): number[] {
     const h = Math.min(k, this.horizon) - 1;
     const known = this.members.every((_, m) => !available[m] || Number.isFinite(this.mse[m][h]));
-    const raw = this.members.map((_, m) => (!available[m] ? 0 : known ? 1 / Math.max(this.mse[m][h], 1e-300) : 1));
+    const best = Math.min(...this.members.map((_, m) => (available[m] && known ? this.mse[m][h] : Infinity)));
+    // Relative to the best member, so tiny or huge error scales cannot overflow the power.
+    const raw = this.members.map((_, m) => (!available[m] ? 0 : known ? (Math.max(best, 1e-300) / Math.max(this.mse[m][h], 1e-300)) ** this.power : 1));
     const total = raw.reduce((a, b) => a + b, 0);
     return raw.map((w) => (total > 0 ? w / total : 0));
   }
@@ -107,6 +112,7 @@ export class Ensemble implements PointModel {
       kind: "ensemble",
       horizon: this.horizon,
       halfLifeSteps: this.halfLifeSteps,
+      power: this.power,
       members: this.members.map((m) => ({ kind: m.kind, model: m.model.toJSON() })),
       mse: this.mse.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
       pending: this.pending,

@@ -5,6 +5,7 @@
 // seasonals: the state coasts on its own forecast there, and events learn their own effect instead.
 import { logistic, logit, nelderMead } from "../optimize";
 import { IMPUTED, Series } from "../series";
+import { median } from "../stats";
 import { ModelFailure, PointModel, Periods } from "./model";
 
 export type Seasonality = "none" | "daily" | "weekly" | "daily+weekly";
@@ -32,11 +33,16 @@ export interface HoltWintersJSON {
   trend: number;
   seasonals: number[][];
   events: Record<string, number>;
+  scale: number;
   last: number;
 }
 
 /** How fast an event's learned effect follows its latest occurrence: too few event points to fit it. */
 const EVENT_GAIN = 0.3;
+/** Residuals beyond this many running mean absolute residuals are clipped before they update the state. */
+const CLIP = 4;
+/** How fast the running residual scale follows. */
+const SCALE_GAIN = 0.02;
 /** Share of the history held out to choose between variants. */
 const VALIDATION_SHARE = 0.2;
 
@@ -45,6 +51,8 @@ interface State {
   trend: number;
   seasonals: Float64Array[];
   events: Map<string, number>;
+  /** Running mean absolute one-step residual (of clipped residuals). */
+  scale: number;
   /** Absolute index of the last slot the state has absorbed. */
   last: number;
 }
@@ -74,29 +82,41 @@ function withEvent(value: number, spec: HwSpec, effect: number | undefined): num
   return isMult(spec) ? value * effect : value + effect;
 }
 
-/** Absorbs slot `state.last + 1`. `usable` false: the state coasts (the point is kept out of the fit). */
-function absorb(state: State, spec: HwSpec, params: HwParams, y: number, usable: boolean, event: string | null): void {
+/**
+ * Absorbs slot `state.last + 1`. Interpolated slots (and anomalies inside events) let the state coast
+ * on its own forecast. Every other residual is clipped at CLIP × the running residual scale before it
+ * moves the state (Huber-style robust Holt-Winters), so an unflagged spike cannot bend the seasonals
+ * and a wrong seasonal value cannot lock itself in by making every correction look anomalous.
+ */
+function absorb(state: State, spec: HwSpec, params: HwParams, y: number, flag: number, event: string | null): void {
   const i = state.last + 1;
   const { alpha, beta, phi, gammas } = params;
-  if (!usable) {
+  const coast = (): void => {
     state.level += phi * state.trend;
     state.trend *= phi;
+  };
+  if ((flag & IMPUTED) !== 0 || (event !== null && flag !== 0)) {
+    coast();
   } else if (event !== null) {
     const expected = base(state, spec, params, 1);
     const effect = isMult(spec) ? y / Math.max(expected, 1e-12) : y - expected;
     const previous = state.events.get(event) ?? (isMult(spec) ? 1 : 0);
     state.events.set(event, previous + EVENT_GAIN * (effect - previous));
-    state.level += phi * state.trend;
-    state.trend *= phi;
+    coast();
   } else {
     const mult = isMult(spec);
+    const expected = base(state, spec, params, 1);
+    const bound = CLIP * Math.max(state.scale, 1e-3 * Math.abs(expected));
+    const residual = Math.max(-bound, Math.min(bound, y - expected));
+    state.scale += SCALE_GAIN * (Math.abs(residual) - state.scale);
+    const cleaned = expected + residual;
     let season = mult ? 1 : 0;
     for (let p = 0; p < spec.periods.length; p++) {
       const s = state.seasonals[p][i % spec.periods[p]];
       season = mult ? season * s : season + s;
     }
     const previous = state.level;
-    const deseasoned = mult ? y / season : y - season;
+    const deseasoned = mult ? cleaned / season : cleaned - season;
     state.level = alpha * deseasoned + (1 - alpha) * (previous + phi * state.trend);
     if (mult) state.level = Math.max(state.level, 1e-12);
     state.trend = beta * (state.level - previous) + (1 - beta) * phi * state.trend;
@@ -104,53 +124,47 @@ function absorb(state: State, spec: HwSpec, params: HwParams, y: number, usable:
       const idx = i % spec.periods[p];
       const s = state.seasonals[p][idx];
       const others = mult ? season / s : season - s;
-      const observed = mult ? y / (state.level * others) : y - state.level - others;
+      const observed = mult ? cleaned / (state.level * others) : cleaned - state.level - others;
       state.seasonals[p][idx] = gammas[p] * observed + (1 - gammas[p]) * s;
     }
   }
   state.last = i;
 }
 
-/** Classical decomposition of the first seasons: level = mean, seasonals = average deviations. */
+/**
+ * Decomposition of the first seasons: level = mean, seasonals = per-phase medians of the deviations
+ * (medians, so one spike at a phase does not become that phase's seasonal), scale = typical residual.
+ */
 function initialState(series: Series, spec: HwSpec, from: number, to: number): State {
   const mult = isMult(spec);
   const longest = Math.max(1, ...spec.periods);
   const shortest = Math.min(longest, ...spec.periods);
   const span = Math.min(to - from, Math.max(2 * longest, 7 * shortest));
   const end = from + Math.max(longest, Math.floor(span / longest) * longest);
-  const usable = (i: number): boolean => series.flag(i) === 0 && series.calendarAt(i).event === null;
-  let sum = 0;
-  let count = 0;
-  for (let i = from; i < end; i++) {
-    if (!usable(i)) continue;
-    sum += series.value(i);
-    count++;
-  }
-  const level = count > 0 ? sum / count : series.value(from);
+  const usable: number[] = [];
+  for (let i = from; i < end; i++) if (series.flag(i) === 0 && series.calendarAt(i).event === null) usable.push(i);
+  const level = usable.length > 0 ? usable.reduce((sum, i) => sum + series.value(i), 0) / usable.length : series.value(from);
   const seasonals: Float64Array[] = [];
+  const rest = (i: number): number => {
+    let r = mult ? series.value(i) / Math.max(level, 1e-12) : series.value(i) - level;
+    for (let p = 0; p < seasonals.length; p++) {
+      const s = seasonals[p][i % spec.periods[p]];
+      r = mult ? r / s : r - s;
+    }
+    return r;
+  };
   for (const period of spec.periods) {
-    const acc = new Float64Array(period);
-    const n = new Float64Array(period);
-    for (let i = from; i < end; i++) {
-      if (!usable(i)) continue;
-      let rest = mult ? series.value(i) / Math.max(level, 1e-12) : series.value(i) - level;
-      for (let p = 0; p < seasonals.length; p++) {
-        const s = seasonals[p][i % spec.periods[p]];
-        rest = mult ? rest / s : rest - s;
-      }
-      acc[i % period] += rest;
-      n[i % period]++;
-    }
-    let total = 0;
-    for (let j = 0; j < period; j++) {
-      acc[j] = n[j] > 0 ? acc[j] / n[j] : mult ? 1 : 0;
-      total += acc[j];
-    }
+    const byPhase = Array.from({ length: period }, (): number[] => []);
+    for (const i of usable) byPhase[i % period].push(rest(i));
+    const pattern = Float64Array.from(byPhase, (xs) => (xs.length > 0 ? median(xs) : mult ? 1 : 0));
+    const total = pattern.reduce((a, b) => a + b, 0);
     // Normalise so the seasonal pattern carries no level of its own.
-    for (let j = 0; j < period; j++) acc[j] = mult ? Math.max(acc[j] * (period / total), 1e-6) : acc[j] - total / period;
-    seasonals.push(acc);
+    for (let j = 0; j < period; j++) pattern[j] = mult ? Math.max(pattern[j] * (period / total), 1e-6) : pattern[j] - total / period;
+    seasonals.push(pattern);
   }
-  return { level, trend: 0, seasonals, events: new Map(), last: from - 1 };
+  const deviations = usable.map((i) => Math.abs(mult ? (rest(i) - 1) * level : rest(i)));
+  const scale = deviations.length > 0 ? 1.2 * median(deviations) : 0;
+  return { level, trend: 0, seasonals, events: new Map(), scale, last: from - 1 };
 }
 
 /**
@@ -162,8 +176,7 @@ function run(series: Series, spec: HwSpec, params: HwParams, state: State, to: n
   let count = 0;
   const mult = isMult(spec);
   for (let i = state.last + 1; i < to; i++) {
-    const flag = series.flag(i);
-    absorb(state, spec, params, series.value(i), flag === 0, series.calendarAt(i).event);
+    absorb(state, spec, params, series.value(i), series.flag(i), series.calendarAt(i).event);
     if (i < scoreFrom) continue;
     let damp = 0;
     let f = 1;
@@ -229,6 +242,7 @@ export class HoltWinters implements PointModel {
       trend: json.trend,
       seasonals: json.seasonals.map((s) => Float64Array.from(s)),
       events: new Map(Object.entries(json.events)),
+      scale: json.scale,
       last: json.last,
     });
   }
@@ -266,7 +280,7 @@ export class HoltWinters implements PointModel {
 
   observe(series: Series): void {
     const i = series.end - 1;
-    absorb(this.state, this.spec, this.params, series.value(i), series.flag(i) === 0, series.calendarAt(i).event);
+    absorb(this.state, this.spec, this.params, series.value(i), series.flag(i), series.calendarAt(i).event);
   }
 
   /** An independent copy (same parameters, same state) for a second role. */
@@ -283,6 +297,7 @@ export class HoltWinters implements PointModel {
       trend: this.state.trend,
       seasonals: this.state.seasonals.map((s) => Array.from(s)),
       events: Object.fromEntries(this.state.events),
+      scale: this.state.scale,
       last: this.state.last,
     };
   }
