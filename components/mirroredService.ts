@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { placeService, ServiceSpec } from "./config";
+import { placeService, replicaHosts, ServiceSpec } from "./config";
 import { LiveService } from "./liveService";
 import { LoadBalancer } from "./loadBalancer";
-import { Platform } from "./platform";
+import { Platform, Store } from "./platform";
+import { ReplicationStream } from "./replicationStream";
 import { ShadowPool } from "./shadowPool";
 
 export interface MirroredServiceArgs {
@@ -11,7 +12,10 @@ export interface MirroredServiceArgs {
   platform: Platform;
 }
 
-/** One service of the stack: its store, live instances, shadow pool and load balancer. */
+/**
+ * One service of the stack: its store, live instances, shadow pool and load balancer; with shadows, a
+ * store per shadow host fed by a replication stream from the primary, each shadow reading its own.
+ */
 export class MirroredService extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   readonly liveHosts: pulumi.Output<string[]>;
@@ -22,9 +26,23 @@ export class MirroredService extends pulumi.ComponentResource {
     const svc = args.service;
     const placement = placeService(svc, args.hosts);
     const store = svc.store ? args.platform.store({ service: svc, host: svc.store.host }, this) : undefined;
-    const after = store?.ready ?? [];
+    const replicas = replicaHosts(svc, placement).map((host) => ({ host, store: args.platform.store({ service: svc, host }, this) }));
+    const replication =
+      store && svc.store && replicas.length > 0
+        ? new ReplicationStream(`${name}-replication`, { service: svc, primary: store, primaryHost: svc.store.host, replicas, platform: args.platform }, { parent: this })
+        : undefined;
+    // Sync mode: no write is acknowledged before a shadow can protect it, so live waits for the stream.
+    const after = [...(store?.ready ?? []), ...(svc.replication.mode === "sync" ? (replication?.ready ?? []) : [])];
     const live = new LiveService(`${name}-live`, { service: svc, hosts: placement.live, databaseUrl: store?.url, after, platform: args.platform }, { parent: this });
-    const shadows = new ShadowPool(`${name}-shadows`, { service: svc, hosts: placement.shadows, databaseUrl: store?.url, after, platform: args.platform }, { parent: this });
+    // A shadow on the primary's own host (after a promotion) reads the primary; the others their replica.
+    const own: Record<string, Store> = Object.fromEntries(replicas.map((r) => [r.host, r.store]));
+    const databaseUrls = store ? Object.fromEntries(placement.shadows.map((h) => [h, (own[h] ?? store).url])) : undefined;
+    const shadowAfter = [...(store?.ready ?? []), ...(replication?.ready ?? []), ...replicas.flatMap((r) => r.store.ready)];
+    const shadows = new ShadowPool(
+      `${name}-shadows`,
+      { service: svc, hosts: placement.shadows, databaseUrl: store?.url, databaseUrls, after: shadowAfter, platform: args.platform },
+      { parent: this },
+    );
     const lb = new LoadBalancer(`${name}-lb`, { service: svc, live: live.endpoints, shadows: shadows.endpoints, platform: args.platform }, { parent: this });
     this.url = lb.url;
     this.liveHosts = live.hosts;

@@ -63,7 +63,12 @@ export interface Platform {
   store(args: StoreArgs, parent: pulumi.Resource): Store;
   instances(args: InstanceGroupArgs, parent: pulumi.Resource): InstanceGroup;
   loadBalancer(args: LoadBalancerArgs, parent: pulumi.Resource): LoadBalancerHandle;
+  /** CDC from a service's primary store to every shadow's store (see ReplicationArgs). */
+  replication(args: ReplicationArgs, parent: pulumi.Resource): ReplicationHandle;
 }
+
+/** Replication used to be optional; every platform implements it now. */
+export type ReplicatingPlatform = Platform;
 
 /**
  * Change data capture from a service's live store to each shadow's own store (issue: replication
@@ -71,7 +76,9 @@ export interface Platform {
  */
 export interface ReplicationArgs {
   service: ServiceSpec;
-  primary: { host: string; store: Store };
+  primary: Store;
+  /** Host (local), node or zone of the primary store. */
+  primaryHost: string;
   /** One store per shadow host, each fed by the stream. */
   replicas: { host: string; store: Store }[];
   /** The DDL applied to the primary and every replica before replication starts, and its tables. */
@@ -90,9 +97,4 @@ export interface ReplicationHandle {
    * waits for them): live instances wait for it in sync mode, so no write is acknowledged unprotected.
    */
   ready: pulumi.Resource[];
-}
-
-/** Optional seam, present on platforms that implement replication streams. */
-export interface ReplicatingPlatform extends Platform {
-  replication(args: ReplicationArgs, parent: pulumi.Resource): ReplicationHandle;
 }

@@ -7,6 +7,8 @@ export interface ShadowPoolArgs {
   /** Hosts without a live instance of the same service (placeService guarantees it). */
   hosts: string[];
   databaseUrl?: pulumi.Output<string>;
+  /** Per host: each shadow reads its own replica. */
+  databaseUrls?: Record<string, pulumi.Output<string>>;
   after: pulumi.Resource[];
   platform: Platform;
 }
@@ -18,7 +20,7 @@ export class ShadowPool extends pulumi.ComponentResource {
 
   constructor(name: string, args: ShadowPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("understudy:index:ShadowPool", name, {}, opts);
-    this.endpoints = args.platform.instances({ service: args.service, role: "shadow", hosts: args.hosts, databaseUrl: args.databaseUrl, after: args.after }, this).endpoints;
+    this.endpoints = args.platform.instances({ service: args.service, role: "shadow", hosts: args.hosts, databaseUrl: args.databaseUrl, databaseUrls: args.databaseUrls, after: args.after }, this).endpoints;
     this.hosts = pulumi.output(args.hosts);
     this.registerOutputs({ hosts: this.hosts });
   }

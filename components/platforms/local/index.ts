@@ -1,11 +1,12 @@
 // The embedded default platform: real processes on one machine, each host its own loopback address.
 import * as pulumi from "@pulumi/pulumi";
 import { StackSpec } from "../../config";
-import { InstanceGroupArgs, LoadBalancerArgs, Platform, StoreArgs } from "../../platform";
+import { InstanceGroupArgs, LoadBalancerArgs, Platform, ReplicationArgs, StoreArgs } from "../../platform";
 import { localContext } from "./context";
 import { createFoundation } from "./foundation";
 import { createInstances } from "./instances";
 import { createLoadBalancer } from "./loadBalancer";
+import { createReplication } from "./replication";
 import { createStore } from "./store";
 
 export function localPlatform(root: string, stack: string, spec: StackSpec): Platform {
@@ -22,5 +23,6 @@ export function localPlatform(root: string, stack: string, spec: StackSpec): Pla
     store: (args: StoreArgs, parent: pulumi.Resource) => createStore(c, args, parent, base),
     instances: (args: InstanceGroupArgs, parent: pulumi.Resource) => createInstances(c, args, parent, base),
     loadBalancer: (args: LoadBalancerArgs, parent: pulumi.Resource) => createLoadBalancer(c, spec.loadBalancer, args, parent, base),
+    replication: (args: ReplicationArgs, parent: pulumi.Resource) => createReplication(c, args, parent, base),
   };
 }
