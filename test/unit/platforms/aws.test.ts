@@ -1,0 +1,119 @@
+// The aws platform under Pulumi mocks, from the shared stack config: ASGs in disjoint zones, ALB
+// weights and health checks, the Envoy mirroring sidecar, RDS with read replicas, no password in sight.
+import * as pulumi from "@pulumi/pulumi";
+import test from "ava";
+import { at, byType, list, one, recordResources, Registered, settle, stackConfig, str } from "./mockStack";
+
+const registered = recordResources("aws");
+const zones = Object.fromEntries([1, 2, 3, 4].map((i) => [`host-${i}`, { subnetId: `subnet-${i}`, availabilityZone: `eu-west-1${"abcd"[i - 1]}` }]));
+const raw = stackConfig("aws", { vpcId: "vpc-1", zones, amiId: "ami-1", domain: "shop.example.com", public: true, certificateArn: "arn:aws:acm:eu-west-1:1:certificate/x" });
+pulumi.runtime.setAllConfig(raw);
+
+const { understudyProgram } = require("../../../components/program") as typeof import("../../../components/program");
+const { createPlatform } = require("../../../components/platforms") as typeof import("../../../components/platforms");
+const { parseStackConfig } = require("../../../components/config") as typeof import("../../../components/config");
+const { envoyConfig } = require("../../../components/platforms/aws/userData") as typeof import("../../../components/platforms/aws/userData");
+
+const tagsOf = (asg: Registered): Record<string, string> => Object.fromEntries(list(at(asg.inputs, "tags")).map((t) => [str(at(t, "key")), str(at(t, "value"))]));
+const userData = (name: string): string => Buffer.from(str(at(one(registered, "aws:ec2/launchTemplate:LaunchTemplate", name).inputs, "userData")), "base64").toString();
+const subnets = (asgs: Registered[]): string[] => asgs.flatMap((a) => list(at(a.inputs, "vpcZoneIdentifiers")).map(str)).sort();
+
+test.before(async () => {
+  understudyProgram(process.cwd(), raw);
+  await settle();
+});
+
+test("an Auto Scaling group per pool, over its own zones' subnets only", (t) => {
+  const asgs = byType(registered, "aws:autoscaling/group:Group");
+  const live = asgs.filter((a) => tagsOf(a)["understudy:role"] === "live");
+  const shadow = asgs.filter((a) => tagsOf(a)["understudy:role"] === "shadow");
+  t.deepEqual(subnets(live), ["subnet-1", "subnet-2"]);
+  t.deepEqual(subnets(shadow), ["subnet-3", "subnet-4"]);
+  const liveZones = live.flatMap((a) => tagsOf(a)["understudy:zones"].split(","));
+  t.deepEqual(shadow.flatMap((a) => tagsOf(a)["understudy:zones"].split(",")).filter((z) => liveZones.includes(z)), []);
+  for (const a of asgs) t.is(at(a.inputs, "healthCheckType"), "ELB");
+});
+
+test("target groups are health-checked on the service's health path", (t) => {
+  const tgs = byType(registered, "aws:lb/targetGroup:TargetGroup");
+  t.is(tgs.length, 3); // live, shadow, and the shadows' mirror group
+  for (const tg of tgs) {
+    t.is(at(tg.inputs, "healthCheck.enabled"), true);
+    t.is(at(tg.inputs, "healthCheck.path"), "/healthz");
+    t.is(at(tg.inputs, "port"), 15000);
+  }
+});
+
+test("the listener rule forwards with the live/shadow weights; HTTPS with HTTP redirecting", (t) => {
+  const rule = one(registered, "aws:lb/listenerRule:ListenerRule", "orders-route").inputs;
+  t.deepEqual(list(at(rule, "actions.0.forward.targetGroups")).map((g) => at(g, "weight")), [90, 10]);
+  t.deepEqual(at(rule, "conditions.0.hostHeader.values"), ["orders.shop.example.com"]);
+  const pub = byType(registered, "aws:lb/listener:Listener").filter((l) => str(at(l.inputs, "loadBalancerArn")).endsWith(":public"));
+  t.deepEqual(pub.map((l) => [at(l.inputs, "protocol"), at(l.inputs, "port"), at(l.inputs, "defaultActions.0.type")]).sort(), [["HTTP", 80, "redirect"], ["HTTPS", 443, "fixed-response"]]);
+  t.is(at(one(registered, "aws:lb/loadBalancer:LoadBalancer", "public").inputs, "internal"), false);
+  t.is(at(one(registered, "aws:lb/loadBalancer:LoadBalancer", "mirror").inputs, "internal"), true);
+});
+
+test("mirroring: live sidecars copy the mirror percent to the internal mirror ALB, shadows copy nothing", (t) => {
+  const live = userData("orders-live");
+  t.regex(live, /"request_mirror_policies"/);
+  t.regex(live, /"numerator": 25/);
+  t.regex(live, /"address": "mirror.elb.example"/);
+  t.regex(live, /x-understudy-mirror/);
+  const shadowTemplates = byType(registered, "aws:ec2/launchTemplate:LaunchTemplate").filter((r) => r.name.startsWith("orders-shadow"));
+  for (const tpl of shadowTemplates) t.notRegex(userData(tpl.name), /request_mirror_policies/);
+  t.deepEqual(at(one(registered, "aws:lb/listenerRule:ListenerRule", "orders-mirror").inputs, "conditions.0.hostHeader.values"), ["orders.mirror.understudy"]);
+});
+
+test("bodies over the cap are not copied (Content-Length route without mirror first)", (t) => {
+  const spec = parseStackConfig(raw);
+  const cfg = JSON.parse(envoyConfig({ service: spec.services[0], role: "live", appDir: "/opt/u", sidecarPort: 15000, mirror: { albDns: "m", host: "h" } })) as unknown;
+  const routes = list(at(cfg, "static_resources.listeners.0.filter_chains.0.filters.0.typed_config.route_config.virtual_hosts.0.routes"));
+  t.is(at(routes[0], "match.headers.0.range_match.start"), 65537);
+  t.is(at(routes[0], "route.request_mirror_policies"), undefined);
+  t.truthy(at(routes[2], "route.request_mirror_policies"));
+});
+
+test("the primary store: RDS with a managed password, Multi-AZ in sync mode; user data fetches, never holds, the password", (t) => {
+  const db = one(registered, "aws:rds/instance:Instance", "orders-store-host-1").inputs;
+  t.is(at(db, "manageMasterUserPassword"), true);
+  t.is(at(db, "multiAz"), true);
+  t.is(at(db, "password"), undefined);
+  const live = userData("orders-live");
+  t.regex(live, /aws secretsmanager get-secret-value --region 'eu-west-1'/);
+  t.notRegex(live, /postgres:\/\/[^$]*:[^$@]+@/);
+});
+
+test("replicas: an RDS read replica per shadow zone, a ReplicaLag alarm each, the schema by SSM on live instances", async (t) => {
+  const spec = parseStackConfig(raw);
+  const svc = spec.services[0];
+  const platform = createPlatform({ root: process.cwd(), stack: "aws", spec });
+  const parent = new pulumi.ComponentResource("test:index:Replication", "replication-probe", {});
+  platform.foundation(spec, parent);
+  const before = registered.length;
+  const primary = platform.store({ service: svc, host: "host-1" }, parent);
+  const replicas = ["host-3", "host-4"].map((host) => ({ host, store: platform.store({ service: svc, host }, parent) }));
+  platform.replication({ service: svc, primary, primaryHost: "host-1", replicas, schema: { sql: "CREATE TABLE IF NOT EXISTS orders (id bigint PRIMARY KEY);", tables: ["orders"] } }, parent);
+  t.true(await pulumi.isSecret(primary.url));
+  await settle();
+  const made = registered.slice(before);
+  const dbs = byType(made, "aws:rds/instance:Instance").map((r) => r.inputs);
+  t.deepEqual(dbs.filter((d) => at(d, "replicateSourceDb")).map((d) => [at(d, "replicateSourceDb"), at(d, "availabilityZone")]), [
+    ["orders-store-host-1-id", "eu-west-1c"],
+    ["orders-store-host-1-id", "eu-west-1d"],
+  ]);
+  const alarms = byType(made, "aws:cloudwatch/metricAlarm:MetricAlarm");
+  t.deepEqual(alarms.map((a) => [at(a.inputs, "metricName"), at(a.inputs, "threshold")]), [["ReplicaLag", 5], ["ReplicaLag", 5]]);
+  const ssm = byType(made, "aws:ssm/association:Association")[0]?.inputs;
+  t.regex(str(at(ssm, "parameters.commands")), /CREATE TABLE IF NOT EXISTS orders/);
+  t.deepEqual(list(at(ssm, "targets")).map((x) => at(x, "values.0")), ["orders", "live"]);
+});
+
+test("hosts are zones: two hosts in one zone, or a host without one, are config errors", (t) => {
+  const { parseAwsSettings, zoneOf } = require("../../../components/platforms/aws/settings") as typeof import("../../../components/platforms/aws/settings");
+  const twin = { vpcId: "v", amiId: "a", zones: { a: { subnetId: "s1", availabilityZone: "z" }, b: { subnetId: "s2", availabilityZone: "z" } } };
+  t.throws(() => parseAwsSettings({ "understudy:aws": JSON.stringify(twin) }), { message: /understudy:aws\.zones\.b\.availabilityZone: z is already host 'a'/ });
+  const s = parseAwsSettings({ "understudy:aws": JSON.stringify({ vpcId: "v", amiId: "a" }) });
+  t.throws(() => zoneOf(s, "host-9"), { message: /understudy:aws\.zones\.host-9/ });
+  t.throws(() => parseAwsSettings({ "understudy:aws": "{}" }), { message: /understudy:aws\.vpcId: is required/ });
+});
