@@ -13,20 +13,24 @@ export type Choice = { ok: true; target: string; primaryAlive: boolean; reasons:
 /** Why a replica cannot take over from a live primary (empty = it can). */
 export function unfitWhilePrimaryAlive(r: ReplicaObservation, maxLagSeconds: number): string[] {
   const why: string[] = [];
-  if (r.state !== "streaming" && r.state !== "catchup") why.push(`${r.host} is ${r.state}${r.error ? ` (${r.error})` : ""}`);
-  if (r.applyErrors > 0) why.push(`${r.host}'s subscription has ${r.applyErrors} apply errors: a broken stream is never skipped; fix the cause, then reset its statistics`);
-  if (r.lagSeconds === undefined && r.state === "streaming") why.push(`${r.host}'s lag cannot be measured`);
-  if (r.lagSeconds !== undefined && r.lagSeconds > maxLagSeconds) {
-    why.push(`${r.host} is ${r.lagSeconds.toFixed(1)} s behind, over the ${maxLagSeconds} s bound (replication.maxLagSeconds)`);
-  }
+  // A broken subscription (an apply error, retried forever) shows as a stopped worker or a lag that
+  // cannot be measured; its error count says why. PostgreSQL also counts a lost connection to the
+  // publisher as an apply error, so the count alone does not make a replica unfit.
+  const errors = r.applyErrors > 0 ? `, ${r.applyErrors} apply errors so far: see its server log` : "";
+  if (r.state !== "streaming" && r.state !== "catchup") why.push(`${r.host} is ${r.state}${r.error ? ` (${r.error})` : ""}${errors}`);
+  else if (r.lagSeconds === undefined) why.push(`${r.host}'s lag cannot be measured (nothing confirmed${errors})`);
+  else if (r.lagSeconds > maxLagSeconds) why.push(`${r.host} is ${r.lagSeconds.toFixed(1)} s behind, over the ${maxLagSeconds} s bound (replication.maxLagSeconds)`);
   return why;
 }
 
-/** Why a replica cannot take over from a dead primary: it must answer and apply cleanly. */
+/**
+ * Why a replica cannot take over from a dead primary: it must answer and have applied something. Its
+ * apply errors are not held against it: losing the publisher is one; a replica broken before the
+ * primary died is behind and so not the most advanced.
+ */
 export function unfitWhilePrimaryDead(r: ReplicaObservation): string[] {
   const why: string[] = [];
   if (r.state === "unreachable" || r.state === "missing" || r.state === "disabled") why.push(`${r.host} is ${r.state}${r.error ? ` (${r.error})` : ""}`);
-  if (r.applyErrors > 0) why.push(`${r.host}'s subscription has ${r.applyErrors} apply errors`);
   if (r.state === "initializing") why.push(`${r.host} has not finished its initial copy`);
   if (r.appliedLsn === undefined && why.length === 0) why.push(`${r.host} has applied nothing yet`);
   return why;
