@@ -2,7 +2,10 @@
 // recent forecast origins). Residuals live in log space (log(load + offset)), so intervals widen with
 // the load and never go below zero. Whole residual paths are kept, not just per-horizon samples, so the
 // probability of a rise *anywhere* within the next steps respects how errors at successive steps move
-// together.
+// together. On top, adaptive conformal inference (Gibbs & Candès 2021) nudges each quantile's level
+// after every outcome (up when outcomes fell below it too rarely, down when too often), so coverage
+// holds over time even when the residual distribution drifts.
+import { QUANTILES } from "./types";
 import { insertSorted, quantileSorted, removeSorted } from "./stats";
 
 export interface CalibratorJSON {
@@ -14,7 +17,12 @@ export interface CalibratorJSON {
   paths: (number | null)[][];
   /** Origins still waiting for outcomes: log forecasts and the residuals seen so far. */
   open: { forecast: number[]; residuals: (number | null)[] }[];
+  /** Per horizon, the working level of each of QUANTILES. */
+  levels: number[][];
 }
+
+/** Step size of the adaptive level updates. */
+const ADAPTATION = 0.005;
 
 /** Completed paths below which the calibration is too thin to trust and a Gaussian stands in. */
 export const MIN_PATHS = 30;
@@ -56,6 +64,7 @@ export class Calibrator {
     private readonly fallbackSpread: number,
     private readonly paths: number[][] = [],
     private readonly open: { forecast: number[]; residuals: number[] }[] = [],
+    private readonly levels: number[][] = Array.from({ length: horizon }, () => [...QUANTILES]),
   ) {
     this.sorted = Array.from({ length: horizon }, (_, h) =>
       paths
@@ -73,6 +82,7 @@ export class Calibrator {
       json.fallbackSpread,
       json.paths.map((p) => p.map(fromNull)),
       json.open.map((o) => ({ forecast: o.forecast, residuals: o.residuals.map(fromNull) })),
+      json.levels,
     );
   }
 
@@ -84,6 +94,7 @@ export class Calibrator {
       fallbackSpread: this.fallbackSpread,
       paths: this.paths.map((p) => p.map(toNull)),
       open: this.open.map((o) => ({ forecast: o.forecast, residuals: o.residuals.map(toNull) })),
+      levels: this.levels.map((l) => [...l]),
     };
   }
 
@@ -112,7 +123,12 @@ export class Calibrator {
   /** The outcome at the next slot; `real` false (an interpolated value) leaves a hole in the paths. */
   observe(y: number, real: boolean): void {
     const z = this.toLog(y);
-    for (const o of this.open) o.residuals.push(real ? z - o.forecast[o.residuals.length] : NaN);
+    for (const o of this.open) {
+      const h = o.residuals.length;
+      const residual = real ? z - o.forecast[h] : NaN;
+      if (real && this.sorted[h].length >= MIN_PATHS) this.adapt(h, residual);
+      o.residuals.push(residual);
+    }
     while (this.open.length > 0 && this.open[0].residuals.length >= this.horizon) {
       const path = (this.open.shift() as { residuals: number[] }).residuals;
       this.paths.push(path);
@@ -124,21 +140,28 @@ export class Calibrator {
     }
   }
 
-  /** Residual quantile at step k (1-based); beyond the calibrated horizon it grows like √k. */
-  private residualQuantile(k: number, q: number): number {
-    const h = Math.min(k, this.horizon);
-    const stretch = Math.sqrt(k / h);
-    if (this.sorted[h - 1].length < MIN_PATHS) return this.fallbackSpread * Math.sqrt(k) * normalQuantile(q);
-    return stretch * quantileSorted(this.sorted[h - 1], q);
+  /** Moves horizon h's working levels toward the frequencies they should have (h 0-based). */
+  private adapt(h: number, residual: number): void {
+    this.levels[h] = this.levels[h].map((level, j) => {
+      const below = residual <= quantileSorted(this.sorted[h], level) ? 1 : 0;
+      return Math.min(Math.max(level + ADAPTATION * (QUANTILES[j] - below), 0), 1);
+    });
   }
 
-  /** Quantiles at each step of `point` (raw units), one row per step, non-decreasing in q. */
-  quantiles(point: readonly number[], levels: readonly number[]): number[][] {
+  /** Residual quantile for QUANTILES[j] at step k (1-based); beyond the calibrated horizon it grows like √k. */
+  private residualQuantile(k: number, j: number): number {
+    const h = Math.min(k, this.horizon);
+    if (this.sorted[h - 1].length < MIN_PATHS) return this.fallbackSpread * Math.sqrt(k) * normalQuantile(QUANTILES[j]);
+    return Math.sqrt(k / h) * quantileSorted(this.sorted[h - 1], this.levels[h - 1][j]);
+  }
+
+  /** QUANTILES at each step of `point` (raw units), one row per step, non-decreasing. */
+  quantiles(point: readonly number[]): number[][] {
     return point.map((f, i) => {
       const center = this.toLog(f);
       let previous = 0;
-      return levels.map((q) => {
-        previous = Math.max(previous, this.fromLog(center + this.residualQuantile(i + 1, q)));
+      return QUANTILES.map((_, j) => {
+        previous = Math.max(previous, this.fromLog(center + this.residualQuantile(i + 1, j)));
         return previous;
       });
     });

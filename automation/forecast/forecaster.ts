@@ -14,7 +14,7 @@ import { ResolvedOptions, resolveOptions } from "./options";
 import { prepare } from "./prepare";
 import { Sentinel, fitSentinel, logOffset, screen } from "./sentinel";
 import { IMPUTED, IncomingSlot, Series, intake } from "./series";
-import { FitReport, ForecastInputError, ForecastOptions, Forecaster, ForecasterStatus, MemberKind, ModelKind, Point, QUANTILES, StepForecast } from "./types";
+import { FitReport, ForecastInputError, ForecastOptions, Forecaster, ForecasterStatus, MemberKind, ModelKind, Point, StepForecast } from "./types";
 
 const HOUR_MS = 3_600_000;
 /** Slots a forecaster keeps at most (the longest seasonal lookback bounds it well before that). */
@@ -221,7 +221,7 @@ export class PipelineForecaster implements Forecaster {
   predict(horizonSteps: number): StepForecast[] {
     this.checkSteps(horizonSteps, "horizonSteps");
     const s = this.ready;
-    const quantiles = s.calibrator.quantiles(this.pointForecast(horizonSteps), QUANTILES);
+    const quantiles = s.calibrator.quantiles(this.pointForecast(horizonSteps));
     return quantiles.map((q, k) => ({ t: s.series.time(s.series.end + k), quantiles: q }));
   }
 
