@@ -11,9 +11,11 @@ export interface CanaryPolicy {
   maxP99Ratio: number;
   /** Fewer shadow requests than this in the window is no evidence either way. */
   minRequests: number;
+  /** A shadow p99 under this many ms is never a latency regression (ratios of tiny numbers are noise). */
+  p99FloorMs: number;
 }
 
-export const DEFAULT_CANARY: CanaryPolicy = { steps: [5, 10, 25, 50, 100], intervalSec: 30, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minRequests: 20 };
+export const DEFAULT_CANARY: CanaryPolicy = { steps: [5, 10, 25, 50, 100], intervalSec: 30, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minRequests: 20, p99FloorMs: 50 };
 
 export interface RoleStats {
   requests: number;
@@ -37,6 +39,8 @@ export interface CanaryState {
   /** When the current step began (epoch ms). */
   since: number;
   reason: string;
+  /** The live side's last good window: the yardstick once the shadows take all the traffic. */
+  baseline?: RoleStats;
 }
 
 export type Verdict = { verdict: "pass" | "fail" | "inconclusive"; reason: string };
@@ -48,7 +52,7 @@ export function judge(a: Analysis, p: CanaryPolicy): Verdict {
   if (delta > p.maxErrorRateDelta) {
     return { verdict: "fail", reason: `shadow error rate ${(a.shadow.errorRate * 100).toFixed(1)} % vs live ${(a.live.errorRate * 100).toFixed(1)} % (allowed +${(p.maxErrorRateDelta * 100).toFixed(1)} points)` };
   }
-  if (a.live.p99Ms > 0 && a.shadow.p99Ms > p.maxP99Ratio * a.live.p99Ms) {
+  if (a.shadow.p99Ms > p.p99FloorMs && a.shadow.p99Ms > p.maxP99Ratio * Math.max(a.live.p99Ms, p.p99FloorMs / p.maxP99Ratio)) {
     return { verdict: "fail", reason: `shadow p99 ${a.shadow.p99Ms.toFixed(0)} ms is ${(a.shadow.p99Ms / a.live.p99Ms).toFixed(2)}× live's ${a.live.p99Ms.toFixed(0)} ms (allowed ${p.maxP99Ratio}×)` };
   }
   return { verdict: "pass", reason: `shadow error rate ${(a.shadow.errorRate * 100).toFixed(1)} %, p99 ${a.shadow.p99Ms.toFixed(0)} ms within bounds` };
@@ -61,13 +65,15 @@ export function start(now: number, p: CanaryPolicy): CanaryState {
 /** One tick: judge the window and move (or not). Terminal states stay put. */
 export function advance(s: CanaryState, a: Analysis, now: number, p: CanaryPolicy): CanaryState {
   if (s.status === "promoted" || s.status === "rolledBack") return s;
-  const v = judge(a, p);
-  if (v.verdict === "fail") return { status: "rolledBack", step: -1, weight: 0, since: now, reason: `rolled back: ${v.reason}` };
+  const live = a.live && a.live.requests >= p.minRequests ? a.live : s.baseline;
+  const v = judge({ live, shadow: a.shadow }, p);
+  s = { ...s, baseline: live };
+  if (v.verdict === "fail") return { ...s, status: "rolledBack", step: -1, weight: 0, since: now, reason: `rolled back: ${v.reason}` };
   if (v.verdict === "inconclusive") return { ...s, status: "paused", reason: `paused at ${s.weight} %: ${v.reason}` };
   if (now - s.since < p.intervalSec * 1000) return { ...s, status: "running", reason: `holding ${s.weight} % until the interval ends: ${v.reason}` };
   const next = s.step + 1;
   if (next >= p.steps.length) return { ...s, status: "promoted", since: now, reason: `promoted at ${s.weight} %: ${v.reason}` };
-  return { status: "running", step: next, weight: p.steps[next], since: now, reason: `advanced to ${p.steps[next]} %: ${v.reason}` };
+  return { ...s, status: "running", step: next, weight: p.steps[next], since: now, reason: `advanced to ${p.steps[next]} %: ${v.reason}` };
 }
 
 export function validatePolicy(p: CanaryPolicy): CanaryPolicy {

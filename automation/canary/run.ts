@@ -14,6 +14,8 @@ export interface CanaryRun {
   pollMs?: number;
   onState?: (s: CanaryState) => void;
   signal?: AbortSignal;
+  /** Give up (paused, weight kept) after this long; default four times the whole schedule. */
+  deadlineMs?: number;
   now?: () => number;
 }
 
@@ -21,11 +23,17 @@ export async function runCanary(r: CanaryRun): Promise<CanaryState> {
   const now = r.now ?? Date.now;
   const poll = r.pollMs ?? Math.max(1000, (r.policy.intervalSec * 1000) / 5);
   let s = start(now(), r.policy);
+  const deadline = now() + (r.deadlineMs ?? 4 * r.policy.steps.length * r.policy.intervalSec * 1000);
   await r.weights.setShadowWeight(s.weight);
   r.onState?.(s);
   while (s.status === "running" || s.status === "paused") {
     await new Promise((res) => setTimeout(res, poll));
     if (r.signal?.aborted) break;
+    if (now() > deadline) {
+      s = { ...s, status: "paused", reason: `gave up at ${s.weight} % after the deadline: ${s.reason}` };
+      r.onState?.(s);
+      break;
+    }
     let a;
     try {
       a = await readAnalysis(r.metrics, r.service, r.policy.intervalSec);

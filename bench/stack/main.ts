@@ -18,7 +18,7 @@ const config = {
       command: "node dist/demo/service/main.js",
       port: 38100,
       replicas: 2,
-      store: { host: "host-1", port: 35432, database: "orders" },
+      store: { host: "host-1", port: 35432, database: "orders", schema: "demo/schema/orders.sql" },
       shadows: { count: 1 },
     },
   },

@@ -32,7 +32,11 @@ export function startCpuAgent(o: CpuAgentOptions): { close(): void; draining(): 
     lastAt = now;
   }, o.sampleMs ?? 1000);
   timer.unref();
-  const server = net.createServer((sock) => sock.end(draining ? "drain\n" : "ready up\n"));
+  const server = net.createServer((sock) => {
+    // HAProxy may reset the connection once it has its answer; that is no error of ours.
+    sock.on("error", () => undefined);
+    sock.end(draining ? "drain\n" : "ready up\n");
+  });
   server.listen(o.port, o.host);
   return {
     close: () => {

@@ -35,6 +35,9 @@ export async function testStack(name: string, config: Record<string, unknown>): 
   const backendDir = path.join(workDir, "state");
   const stack = await openStack({ root: ROOT, stack: name, workDir, stateDir: backendDir });
   const log: string[] = [];
+  // A run that died half-way left a stack behind: take it down before starting afresh.
+  const left = ((await stack.exportStack()).deployment as { resources?: unknown[] }).resources ?? [];
+  if (left.length > 0) await stack.destroy({ onOutput: (o) => log.push(o) });
   return {
     name,
     stack,

@@ -59,8 +59,9 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     "  timeout server 30s",
     "  timeout http-request 10s",
     "  timeout queue 5s",
-    // A request that finds a dead or dying server is tried again, on another server (redispatch).
-    `  retries ${a.lb.retries}`,
+    // A request that finds a dead or dying server is tried again, on another server (redispatch);
+    // enough retries to walk past every live server to a shadow when all of them died at once.
+    `  retries ${Math.max(a.lb.retries, a.live.length)}`,
     "  option redispatch 1",
     "  retry-on conn-failure empty-response junk-response 503",
     "",
@@ -74,11 +75,13 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     `  acl live_down nbsrv(${be}_live) eq 0`,
     `  acl shadows_up nbsrv(${be}_shadow) gt 0`,
     "  acl canary rand(100),sub(txn.shadow_weight) lt 0",
-    // Shadows serve at once when every live instance is down, and take the canary share otherwise.
+    // Shadows are read-only until promoted: the canary share is taken from reads only.
+    "  acl safe_method method GET HEAD",
     // Copies of live-bound requests go to the shadows; already-mirrored requests are never copied again.
-    `  http-request lua.mirror ${be}_shadow if shadows_up !live_down !{ req.hdr(x-understudy-mirror) -m found }`,
+    `  http-request lua.mirror ${be}_shadow if !live_down !{ req.hdr(x-understudy-mirror) -m found }`,
+    // Shadows serve at once when every live instance is down, and take the canary share otherwise.
     `  use_backend ${be}_shadow if shadows_up live_down`,
-    `  use_backend ${be}_shadow if shadows_up canary`,
+    `  use_backend ${be}_shadow if shadows_up canary safe_method`,
     `  default_backend ${be}_live`,
     "",
     ...[
@@ -90,8 +93,13 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
       "  option httpchk",
       `  http-check send meth GET uri ${s.healthPath}`,
       "  http-check expect status 200",
-      `  default-server check inter ${inter} fastinter ${Math.max(100, Math.floor(inter / 4))} downinter ${inter} fall 2 rise 2 observe layer4 error-limit 1 on-error fastinter`,
+      // A refused connection on real traffic marks the server down at once, before the health check
+      // notices: the retry then skips it.
+      `  default-server check inter ${inter} fastinter ${Math.max(100, Math.floor(inter / 4))} downinter ${inter} fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down`,
       ...(servers as ServerLine[]).map((x) => server(x, 100, name === `${be}_live`)),
+      // In the live backend the shadows stand by as backups: a request whose every live server died
+      // under it is retried on a shadow instead of failing.
+      ...(name === `${be}_live` ? a.shadows.map((x) => `  server ${x.name}-backup ${x.address}:${x.port} backup`) : []),
       "",
     ]),
     "frontend stats",

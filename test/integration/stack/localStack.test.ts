@@ -21,7 +21,7 @@ const config = {
       command: "node dist/demo/service/main.js",
       port: 28100,
       replicas: 2,
-      store: { host: "host-1", port: 25432, database: "orders" },
+      store: { host: "host-1", port: 25432, database: "orders", schema: "demo/schema/orders.sql" },
       shadows: { count: 1 },
     },
   },

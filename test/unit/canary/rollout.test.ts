@@ -1,7 +1,7 @@
 import test from "ava";
 import { advance, Analysis, CanaryPolicy, judge, start, validatePolicy } from "../../../automation/canary/rollout";
 
-const p: CanaryPolicy = { steps: [5, 10, 25, 50, 100], intervalSec: 30, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minRequests: 20 };
+const p: CanaryPolicy = { steps: [5, 10, 25, 50, 100], intervalSec: 30, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minRequests: 20, p99FloorMs: 50 };
 const healthy: Analysis = { live: { requests: 1000, errorRate: 0.001, p99Ms: 20 }, shadow: { requests: 100, errorRate: 0.0, p99Ms: 22 } };
 const s30 = 30_000;
 
@@ -59,4 +59,18 @@ test("bad policies are refused with the reason", (t) => {
   t.throws(() => validatePolicy({ ...p, steps: [10, 5] }), { message: /steps must increase/ });
   t.throws(() => validatePolicy({ ...p, steps: [0] }), { message: /integer percent 1-100/ });
   t.throws(() => validatePolicy({ ...p, maxP99Ratio: 0.5 }), { message: /maxP99Ratio/ });
+});
+
+test("a p99 under the floor is never a regression, whatever the ratio", (t) => {
+  const fast: Analysis = { live: { requests: 1000, errorRate: 0, p99Ms: 5 }, shadow: { requests: 100, errorRate: 0, p99Ms: 21 } };
+  t.is(judge(fast, p).verdict, "pass");
+});
+
+test("with all traffic on the shadows, the live side's last window is the yardstick", (t) => {
+  let s = advance({ ...start(0, p), step: 3, weight: 50 }, healthy, s30, p);
+  t.is(s.weight, 100);
+  s = advance(s, { shadow: healthy.shadow }, 2 * s30, p);
+  t.is(s.status, "promoted");
+  const bad = advance({ ...start(0, p), baseline: healthy.live, step: 4, weight: 100 }, { shadow: { requests: 100, errorRate: 0.3, p99Ms: 20 } }, s30, p);
+  t.is(bad.status, "rolledBack");
 });

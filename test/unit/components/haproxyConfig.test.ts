@@ -47,6 +47,6 @@ test("rendering is deterministic (an unchanged stack previews no change)", (t) =
 test("mirroring copies live-bound requests through the Lua action, never a copy of a copy", (t) => {
   const cfg = renderHaproxyConfig(args);
   t.regex(cfg, /lua-load \/s\/mirror\.lua/);
-  t.regex(cfg, /http-request lua\.mirror be_orders_shadow if shadows_up !live_down !\{ req\.hdr\(x-understudy-mirror\) -m found \}/);
+  t.regex(cfg, /http-request lua\.mirror be_orders_shadow if !live_down !\{ req\.hdr\(x-understudy-mirror\) -m found \}/);
   t.regex(cfg, /set-var\(txn\.mirror_pct\) str\(mirror_percent\),map_str_int/);
 });
