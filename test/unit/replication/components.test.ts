@@ -10,11 +10,11 @@ interface Registered {
 }
 const registered: Registered[] = [];
 
-pulumi.runtime.setMocks(
+void pulumi.runtime.setMocks(
   {
     newResource: (a: pulumi.runtime.MockResourceArgs) => {
       registered.push({ type: a.type, name: a.name, inputs: a.inputs as Record<string, unknown> });
-      return { id: `${a.name}-id`, state: { ...a.inputs, password: "pw", postgresBinary: "/usr/lib/postgresql/15/bin/postgres" } };
+      return { id: `${a.name}-id`, state: { ...(a.inputs as Record<string, unknown>), password: "pw", postgresBinary: "/usr/lib/postgresql/15/bin/postgres" } };
     },
     call: () => ({}),
   },
@@ -23,7 +23,6 @@ pulumi.runtime.setMocks(
   false,
 );
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { understudyProgram } = require("../../../components/program") as typeof import("../../../components/program");
 
 const services = (replication: Record<string, unknown>, storeHost = "host-1") =>
