@@ -7,7 +7,7 @@ import { PlacementConfig } from "./rules/placement";
 import { CanaryConfig } from "./rules/weights";
 
 export const PLACEMENT_DEFAULTS: PlacementConfig = { topologyKeys: ["kubernetes.io/hostname", "topology.kubernetes.io/zone"] };
-export const CANARY_DEFAULTS: CanaryConfig = { canarySteps: [5, 10, 25, 50, 100], maxCanaryStepPercent: 25 };
+export const CANARY_DEFAULTS: CanaryConfig = { canarySteps: [5, 10, 25, 50, 100], maxCanaryStepPercent: 50 };
 export const BUDGET_DEFAULTS: BudgetConfig = { maxShadowsPerService: 4, maxShadowsTotal: 16, shadowHourlyCost: 0 };
 
 const count = (description: string, dflt: number) => ({ type: "integer" as const, minimum: 0, default: dflt, description });

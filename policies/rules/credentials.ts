@@ -37,7 +37,8 @@ export function credentialsAreSecrets(resources: ResourceArgs[]): Violation[] {
   const out: Violation[] = [];
   for (const r of resources) {
     for (const [prop, value] of Object.entries(r.props)) {
-      const found = prop === "userData" ? findCredentials(userData(r), prop) : findCredentials(value, prop);
+      // Wrapped in its key, so a top-level `password: "..."` is found like a nested one.
+      const found = prop === "userData" ? findCredentials(userData(r), prop) : findCredentials({ [prop]: value }, "").map((p) => p.slice(1));
       if (found.length === 0) continue;
       if (prop === "userData") {
         out.push({ rule: CREDENTIALS, resource: r, problem: "user data contains a credential, readable by anyone who may describe the template", fix: "fetch it at boot from Secrets Manager or SSM Parameter Store (the instance role grants the read)" });

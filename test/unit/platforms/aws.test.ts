@@ -2,7 +2,7 @@
 // weights and health checks, the Envoy mirroring sidecar, RDS with read replicas, no password in sight.
 import * as pulumi from "@pulumi/pulumi";
 import test from "ava";
-import { at, byType, list, one, recordResources, Registered, settle, stackConfig, str } from "./mockStack";
+import { policyViolations, at, byType, list, one, recordResources, Registered, settle, stackConfig, str } from "./mockStack";
 
 const registered = recordResources("aws");
 const zones = Object.fromEntries([1, 2, 3, 4].map((i) => [`host-${i}`, { subnetId: `subnet-${i}`, availabilityZone: `eu-west-1${"abcd"[i - 1]}` }]));
@@ -23,7 +23,7 @@ test.before(async () => {
   await settle();
 });
 
-test("an Auto Scaling group per pool, over its own zones' subnets only", (t) => {
+test.serial("an Auto Scaling group per pool, over its own zones' subnets only", (t) => {
   const asgs = byType(registered, "aws:autoscaling/group:Group");
   const live = asgs.filter((a) => tagsOf(a)["understudy:role"] === "live");
   const shadow = asgs.filter((a) => tagsOf(a)["understudy:role"] === "shadow");
@@ -34,7 +34,7 @@ test("an Auto Scaling group per pool, over its own zones' subnets only", (t) => 
   for (const a of asgs) t.is(at(a.inputs, "healthCheckType"), "ELB");
 });
 
-test("target groups are health-checked on the service's health path", (t) => {
+test.serial("target groups are health-checked on the service's health path", (t) => {
   const tgs = byType(registered, "aws:lb/targetGroup:TargetGroup");
   t.is(tgs.length, 3); // live, shadow, and the shadows' mirror group
   for (const tg of tgs) {
@@ -44,7 +44,7 @@ test("target groups are health-checked on the service's health path", (t) => {
   }
 });
 
-test("the listener rule forwards with the live/shadow weights; HTTPS with HTTP redirecting", (t) => {
+test.serial("the listener rule forwards with the live/shadow weights; HTTPS with HTTP redirecting", (t) => {
   const rule = one(registered, "aws:lb/listenerRule:ListenerRule", "orders-route").inputs;
   t.deepEqual(list(at(rule, "actions.0.forward.targetGroups")).map((g) => at(g, "weight")), [90, 10]);
   t.deepEqual(at(rule, "conditions.0.hostHeader.values"), ["orders.shop.example.com"]);
@@ -54,7 +54,7 @@ test("the listener rule forwards with the live/shadow weights; HTTPS with HTTP r
   t.is(at(one(registered, "aws:lb/loadBalancer:LoadBalancer", "mirror").inputs, "internal"), true);
 });
 
-test("mirroring: live sidecars copy the mirror percent to the internal mirror ALB, shadows copy nothing", (t) => {
+test.serial("mirroring: live sidecars copy the mirror percent to the internal mirror ALB, shadows copy nothing", (t) => {
   const live = userData("orders-live");
   t.regex(live, /"request_mirror_policies"/);
   t.regex(live, /"numerator": 25/);
@@ -65,7 +65,7 @@ test("mirroring: live sidecars copy the mirror percent to the internal mirror AL
   t.deepEqual(at(one(registered, "aws:lb/listenerRule:ListenerRule", "orders-mirror").inputs, "conditions.0.hostHeader.values"), ["orders.mirror.understudy"]);
 });
 
-test("bodies over the cap are not copied (Content-Length route without mirror first)", (t) => {
+test.serial("bodies over the cap are not copied (Content-Length route without mirror first)", (t) => {
   const spec = parseStackConfig(raw);
   const cfg = JSON.parse(envoyConfig({ service: spec.services[0], role: "live", appDir: "/opt/u", sidecarPort: 15000, mirror: { albDns: "m", host: "h" } })) as unknown;
   const routes = list(at(cfg, "static_resources.listeners.0.filter_chains.0.filters.0.typed_config.route_config.virtual_hosts.0.routes"));
@@ -74,7 +74,7 @@ test("bodies over the cap are not copied (Content-Length route without mirror fi
   t.truthy(at(routes[2], "route.request_mirror_policies"));
 });
 
-test("the primary store: RDS with a managed password, Multi-AZ in sync mode; user data fetches, never holds, the password", (t) => {
+test.serial("the primary store: RDS with a managed password, Multi-AZ in sync mode; user data fetches, never holds, the password", (t) => {
   const db = one(registered, "aws:rds/instance:Instance", "orders-store-host-1").inputs;
   t.is(at(db, "manageMasterUserPassword"), true);
   t.is(at(db, "multiAz"), true);
@@ -84,7 +84,7 @@ test("the primary store: RDS with a managed password, Multi-AZ in sync mode; use
   t.notRegex(live, /postgres:\/\/[^$]*:[^$@]+@/);
 });
 
-test("replicas: an RDS read replica per shadow zone, a ReplicaLag alarm each, the schema by SSM on live instances", async (t) => {
+test.serial("replicas: an RDS read replica per shadow zone, a ReplicaLag alarm each, the schema by SSM on live instances", async (t) => {
   const spec = parseStackConfig(raw);
   const svc = spec.services[0];
   const platform = createPlatform({ root: process.cwd(), stack: "aws", spec });
@@ -109,11 +109,17 @@ test("replicas: an RDS read replica per shadow zone, a ReplicaLag alarm each, th
   t.deepEqual(list(at(ssm, "targets")).map((x) => at(x, "values.0")), ["orders", "live"]);
 });
 
-test("hosts are zones: two hosts in one zone, or a host without one, are config errors", (t) => {
+test.serial("hosts are zones: two hosts in one zone, or a host without one, are config errors", (t) => {
   const { parseAwsSettings, zoneOf } = require("../../../components/platforms/aws/settings") as typeof import("../../../components/platforms/aws/settings");
   const twin = { vpcId: "v", amiId: "a", zones: { a: { subnetId: "s1", availabilityZone: "z" }, b: { subnetId: "s2", availabilityZone: "z" } } };
   t.throws(() => parseAwsSettings({ "understudy:aws": JSON.stringify(twin) }), { message: /understudy:aws\.zones\.b\.availabilityZone: z is already host 'a'/ });
   const s = parseAwsSettings({ "understudy:aws": JSON.stringify({ vpcId: "v", amiId: "a" }) });
   t.throws(() => zoneOf(s, "host-9"), { message: /understudy:aws\.zones\.host-9/ });
   t.throws(() => parseAwsSettings({ "understudy:aws": "{}" }), { message: /understudy:aws\.vpcId: is required/ });
+});
+
+// Last (the tests run in order): by then the replication test has declared the stream the program does not (yet).
+test.serial("the generated stack passes every policy of the pack", async (t) => {
+  await settle();
+  t.deepEqual(policyViolations(registered, [{ name: "orders", consistency: "strong", mode: "sync", stateful: true }]), []);
 });

@@ -2,7 +2,7 @@
 // probes, budgets, metrics, CloudNativePG stores and their replication, secrets.
 import * as pulumi from "@pulumi/pulumi";
 import test from "ava";
-import { at, byType, list, one, recordResources, Registered, settle, stackConfig, str } from "./mockStack";
+import { policyViolations, at, byType, list, one, recordResources, Registered, settle, stackConfig, str } from "./mockStack";
 
 const registered = recordResources("k8s");
 const raw = stackConfig("kubernetes", {
@@ -27,7 +27,7 @@ test.before(async () => {
   await settle();
 });
 
-test("live and shadow Deployments refuse each other's zone, and spread their own pods", (t) => {
+test.serial("live and shadow Deployments refuse each other's zone, and spread their own pods", (t) => {
   const live = one(registered, DEPLOYMENT, "orders-live");
   const shadows = byType(registered, DEPLOYMENT).filter((d) => d.name.startsWith("orders-shadow"));
   t.is(at(live.inputs, "spec.replicas"), 2);
@@ -43,7 +43,7 @@ test("live and shadow Deployments refuse each other's zone, and spread their own
   }
 });
 
-test("pods: image, command as args, probes on the health path, role in the environment", (t) => {
+test.serial("pods: image, command as args, probes on the health path, role in the environment", (t) => {
   const c = at(one(registered, DEPLOYMENT, "orders-live").inputs, "spec.template.spec.containers.0");
   t.is(at(c, "image"), "understudy/orders:latest");
   t.deepEqual(at(c, "args"), ["node", "dist/demo/service/main.js"]);
@@ -55,26 +55,26 @@ test("pods: image, command as args, probes on the health path, role in the envir
   t.deepEqual(at(env.get("DATABASE_URL"), "valueFrom"), { secretKeyRef: { name: "orders-store-host-1-app", key: "uri" } });
 });
 
-test("HTTPRoute: weighted backendRefs and a RequestMirror filter with the mirror percent", (t) => {
+test.serial("HTTPRoute: weighted backendRefs and a RequestMirror filter with the mirror percent", (t) => {
   const route = CR(registered, "HTTPRoute")[0].inputs;
   t.deepEqual(at(route, "spec.hostnames"), ["orders.shop.example.com"]);
   t.deepEqual(list(at(route, "spec.rules.0.backendRefs")).map((b) => [at(b, "name"), at(b, "weight")]), [["orders-live", 90], ["orders-shadow", 10]]);
   t.deepEqual(at(route, "spec.rules.0.filters"), [{ type: "RequestMirror", requestMirror: { backendRef: { kind: "Service", name: "orders-shadow", port: 18100 }, percent: 25 } }]);
 });
 
-test("the public Gateway terminates TLS only", (t) => {
+test.serial("the public Gateway terminates TLS only", (t) => {
   const gw = CR(registered, "Gateway")[0].inputs;
   t.is(labelsOf(gw)["understudy.io/exposure"], "public");
   t.deepEqual(list(at(gw, "spec.listeners")).map((l) => [at(l, "protocol"), at(l, "port"), at(l, "tls.certificateRefs.0.name")]), [["HTTPS", 443, "shop-tls"]]);
 });
 
-test("a Service, a PodDisruptionBudget and a PodMonitor per pool", (t) => {
+test.serial("a Service, a PodDisruptionBudget and a PodMonitor per pool", (t) => {
   t.deepEqual(byType(registered, "kubernetes:core/v1:Service").map((r) => r.name).sort(), ["orders-live", "orders-shadow"]);
   t.deepEqual(byType(registered, "kubernetes:policy/v1:PodDisruptionBudget").map((r) => at(r.inputs, "spec.maxUnavailable")), [1, 1]);
   t.is(CR(registered, "PodMonitor").length, 2);
 });
 
-test("the store is a CloudNativePG Cluster on its host, its URL a secret without the password", async (t) => {
+test.serial("the store is a CloudNativePG Cluster on its host, its URL a secret without the password", async (t) => {
   const cluster = CR(registered, "Cluster").find((r) => r.name === "orders-store-host-1");
   t.is(at(cluster?.inputs, "spec.bootstrap.initdb.database"), "orders");
   const spec = parseStackConfig(raw);
@@ -87,7 +87,7 @@ test("the store is a CloudNativePG Cluster on its host, its URL a secret without
   t.notRegex(url, /:\/\/[^@/]*:[^@/]*@/);
 });
 
-test("replication: schema Jobs, a Publication of the schema's tables, a Subscription per replica, sync last", async (t) => {
+test.serial("replication: schema Jobs, a Publication of the schema's tables, a Subscription per replica, sync last", async (t) => {
   const spec = parseStackConfig(raw);
   const svc = spec.services[0];
   const platform = createPlatform({ root: process.cwd(), stack: "k8s", spec });
@@ -120,8 +120,14 @@ test("replication: schema Jobs, a Publication of the schema's tables, a Subscrip
   t.deepEqual(at(named("orders-store-host-3-source"), "spec.externalClusters.0.password"), { name: "orders-store-host-1-app", key: "password" });
 });
 
-test("a bad kubernetes setting names the key and the rule", (t) => {
+test.serial("a bad kubernetes setting names the key and the rule", (t) => {
   const { parseKubernetesSettings } = require("../../../components/platforms/kubernetes/settings") as typeof import("../../../components/platforms/kubernetes/settings");
   t.throws(() => parseKubernetesSettings({ "understudy:kubernetes": JSON.stringify({ metrics: "statsd" }) }), { message: /understudy:kubernetes\.metrics: must be podMonitor/ });
   t.throws(() => parseKubernetesSettings({ "understudy:kubernetes": JSON.stringify({ nodes: 3 }) }), { message: /understudy:kubernetes\.nodes: unknown key/ });
+});
+
+// Last (the tests run in order): by then the replication test has declared the stream the program does not (yet).
+test.serial("the generated stack passes every policy of the pack", async (t) => {
+  await settle();
+  t.deepEqual(policyViolations(registered, [{ name: "orders", consistency: "strong", mode: "sync", stateful: true }]), []);
 });

@@ -1,6 +1,16 @@
 // Shared by the platform tests: Pulumi mocks that record every registered resource with its inputs
 // (secrets still wrapped, so tests can tell), plus the outputs a cloud would compute.
 import * as pulumi from "@pulumi/pulumi";
+import { BUDGET_DEFAULTS, CANARY_DEFAULTS, PLACEMENT_DEFAULTS } from "../../../policies/config";
+import { collectFacts } from "../../../policies/facts";
+import { describe, ResourceArgs } from "../../../policies/model";
+import { shadowBudget } from "../../../policies/rules/budget";
+import { credentialsAreSecrets } from "../../../policies/rules/credentials";
+import { healthChecks } from "../../../policies/rules/health";
+import { shadowPlacement } from "../../../policies/rules/placement";
+import { replicationStreams, ServiceIntent } from "../../../policies/rules/replication";
+import { publicTls } from "../../../policies/rules/tls";
+import { canaryStep, trafficWeights } from "../../../policies/rules/weights";
 
 export interface Registered {
   type: string;
@@ -105,3 +115,22 @@ export function at(v: unknown, path: string): unknown {
 
 export const list = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 export const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+/** Every rule of the policy pack, with its default limits, over what the mocks recorded. */
+export function policyViolations(rs: Registered[], intent: ServiceIntent[] = []): string[] {
+  const resources: ResourceArgs[] = rs.map((r) => ({ type: r.type, name: r.name, props: r.state }));
+  const f = collectFacts(resources);
+  // A pass over nothing proves nothing: the extractors must recognise this platform's resources.
+  const roles = new Set(f.instances.map((i) => i.role));
+  if (!roles.has("live") || !roles.has("shadow") || f.routes.length === 0 || f.stores.length === 0 || f.streams.length === 0) return ["the policy pack recognised too few of the platform's resources"];
+  return [
+    ...shadowPlacement(f, PLACEMENT_DEFAULTS),
+    ...trafficWeights(f),
+    ...canaryStep(f, CANARY_DEFAULTS),
+    ...replicationStreams(f, intent),
+    ...shadowBudget(f, BUDGET_DEFAULTS),
+    ...healthChecks(f),
+    ...publicTls(f),
+    ...credentialsAreSecrets(resources),
+  ].map(describe);
+}
