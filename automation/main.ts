@@ -1,39 +1,103 @@
-// The main job on the local platform: bring the dev stack up (or confirm it is up), replay a real
-// trace through its load balancer, and show what every instance served, from Prometheus.
+// The main job on the local platform, end to end: bring the dev stack up, replay a real trace (NYC
+// taxi demand, 10 minutes of trace per second) through its load balancer, and run the automation
+// runner against it on the trace's own clock — forecasts, decisions and stack updates print as they
+// happen; a summary ends the run. The stack keeps running afterwards (`npm run down` stops it).
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { Change } from "./decide";
 import { formatSummary, runLoad } from "../demo/loadgen";
 import { openStack, preflight } from "./engine";
+import { parseSeriesCsv, Point } from "./forecast";
+import { prometheusSource } from "./metrics/prometheus";
+import { compressedClock } from "./runner/clock";
+import { describeTick, RunnerMetrics } from "./runner/record";
+import { recover } from "./runner/recovery";
+import { runnerDir } from "./runner/state";
+import { tick } from "./runner/tick";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TRACE = path.resolve(ROOT, "..", "shared", "data", "nab", "data", "realKnownCause", "nyc_taxi.csv");
+const START = "2014-07-14 03:00:00"; // a Monday, before the morning rise; two weeks of history before it
+const COMPRESS = 600;
+const SECONDS = Number(process.env.UNDERSTUDY_DEMO_SECONDS ?? 120);
+const BASE_RPS = 10;
+const PEAK_RPS = 150;
 
-async function promQuery(url: string, q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
-  return ((await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+/** The trace as the load generator will play it: values scaled linearly into [BASE, PEAK] req/s. */
+function scaledTrace(): Point[] {
+  const pts = parseSeriesCsv(fs.readFileSync(TRACE, "utf8"), TRACE);
+  const vs = pts.map((p) => p.v);
+  const lo = Math.min(...vs);
+  const hi = Math.max(...vs);
+  return pts.map((p) => ({ t: p.t, v: BASE_RPS + ((p.v - lo) / (hi - lo)) * (PEAK_RPS - BASE_RPS) }));
 }
+
+/** Policy for a clock running 600× fast: an hour's horizon, staleness and windows in trace time. */
+const DEMO_POLICY = {
+  horizonSec: 3600,
+  staleAfterSec: 30 * COMPRESS,
+  stabilisationSec: 2 * 3600,
+  consolidation: { floor: 0.3, windowSec: 2 * 3600 },
+  maxShadows: 2,
+};
 
 async function main(): Promise<void> {
   const stack = await openStack({ root: ROOT, stack: "dev" });
+  for (const note of await recover(stack, path.join(ROOT, ".understudy", "state"))) console.log(`understudy: ${note}`);
+  await stack.setConfig("understudy:policy", { value: JSON.stringify(DEMO_POLICY) });
   const spec = await preflight(stack);
   console.log("understudy: bringing up the dev stack on the local platform (pulumi up)…");
   const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
   const services = up.outputs.services.value as Record<string, { url: string }>;
   const prometheusUrl = up.outputs.prometheusUrl.value as string;
-  for (const svc of spec.services) {
-    const target = services[svc.name].url;
-    console.log(`\nunderstudy: replaying ${path.basename(TRACE)} against ${target} (30 s, 10 min of trace per second)…`);
-    const result = await runLoad({ target, trace: TRACE, compress: 600, baseRps: 20, peakRps: 150, writeRatio: 0.2, durationSec: 30, seed: 1 });
-    console.log(formatSummary(result));
-    // Let Prometheus take one more scrape so the last seconds are counted.
-    await new Promise((r) => setTimeout(r, (spec.prometheus.scrapeIntervalSeconds + 1) * 1000));
-    const served = await promQuery(prometheusUrl, `sum by (instance, role, host) (increase(http_requests_total{service="${svc.name}",route!~"/healthz|/metrics"}[1m]))`);
-    console.log(`\nrequests served in the last minute, per instance (Prometheus ${prometheusUrl}):`);
-    for (const r of served.sort((a, b) => a.metric.instance.localeCompare(b.metric.instance))) {
-      console.log(`  ${r.metric.instance.padEnd(28)} ${r.metric.role.padEnd(7)} ${r.metric.host.padEnd(8)} ${Number(r.value[1]).toFixed(0).padStart(7)}`);
+  const svc = spec.services[0].name;
+
+  const trace = scaledTrace();
+  const origin = Date.parse(`${START.replace(" ", "T")}Z`);
+  const history = trace.filter((p) => p.t < origin);
+  const clock = compressedClock(origin, COMPRESS);
+  const dir = runnerDir(ROOT, "dev");
+  fs.rmSync(path.join(dir, "state.json"), { force: true }); // a fresh forecaster for a fresh replay
+  console.log(`\nunderstudy: replaying ${path.basename(TRACE)} from ${START} (${COMPRESS}× fast, ${SECONDS} s = ${((SECONDS * COMPRESS) / 3600).toFixed(0)} h of trace) with the runner ticking every trace step (3 s)…`);
+  const load = runLoad({ target: services[svc].url, trace: TRACE, traceStart: START, compress: COMPRESS, baseRps: BASE_RPS, peakRps: PEAK_RPS, writeRatio: 0.2, durationSec: SECONDS, seed: 1 });
+  const metrics = new RunnerMetrics();
+  const ctx = {
+    root: ROOT,
+    stack,
+    dir,
+    metrics: prometheusSource(prometheusUrl),
+    clock,
+    dryRun: false,
+    forecast: { kind: "holt-winters" as const, refitMs: 24 * 3600_000, seed: 1 },
+    history: () => history,
+    runnerMetrics: metrics,
+  };
+  const changes: Change[] = [];
+  const t0 = Date.now();
+  let ticks = 0;
+  // Give Prometheus a few scrapes of the new load before the first decision.
+  await new Promise((r) => setTimeout(r, 6000));
+  while (Date.now() - t0 < SECONDS * 1000 - 3000) {
+    const started = Date.now();
+    try {
+      const r = await tick(ctx);
+      ticks++;
+      changes.push(...(r.changes as Change[]));
+      const when = new Date(clock.now()).toISOString().slice(0, 16).replace("T", " ");
+      console.log(`[trace ${when}] ${describeTick(r).join("\n")}`);
+    } catch (e) {
+      console.error(`understudy: tick failed: ${(e as Error).message}`);
     }
+    await new Promise((r) => setTimeout(r, Math.max(0, 3000 - (Date.now() - started))));
   }
-  console.log(`\nThe stack keeps running: Prometheus ${prometheusUrl}, HAProxy stats http://127.0.0.1:${spec.services[0].statsPort}/stats.`);
-  console.log("Stop it with: npm run down");
+  const result = await load;
+  console.log(`\n== summary ==\nclients:\n${formatSummary(result)}`);
+  const byKind = changes.reduce<Record<string, number>>((a, c) => ({ ...a, [c.kind]: (a[c.kind] ?? 0) + 1 }), {});
+  console.log(`runner: ${ticks} ticks, ${changes.length} changes ${JSON.stringify(byKind)}`);
+  const final = JSON.parse((await stack.getConfig("understudy:services")).value) as Record<string, { replicas?: number; shadows?: { count?: number; mirrorPercent?: number } }>;
+  console.log(`stack now: ${JSON.stringify(final[svc].shadows ?? {})} shadows config, ${final[svc].replicas} live`);
+  console.log(`decision log: ${path.join(dir, "decisions.jsonl")} (npm run runner -- explain)`);
+  console.log(`\nThe stack keeps running: Prometheus ${prometheusUrl}, HAProxy stats http://127.0.0.1:${spec.services[0].statsPort}/stats. Stop it with: npm run down`);
 }
 
 main().catch((e: unknown) => {

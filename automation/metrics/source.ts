@@ -10,4 +10,6 @@ export interface Sample {
 export interface MetricsSource {
   /** An instant PromQL query; an empty result is an empty list, a failure throws. */
   query(promql: string): Promise<Sample[]>;
+  /** A range query: one series per label set, points every `stepSec` from `start` to `end` (epoch ms). */
+  range(promql: string, start: number, end: number, stepSec: number): Promise<{ labels: Record<string, string>; points: { t: number; v: number }[] }[]>;
 }

@@ -1,0 +1,44 @@
+// Apply: the decision becomes stack config — one setAllConfig with every key the program reads —
+// then one `up`. Weight and mirror changes also go to the load balancer at once through its runtime
+// API, so traffic moves this second and the `up` only makes it durable.
+import { ConcurrentUpdateError, Stack } from "@pulumi/pulumi/automation";
+import { StackSpec } from "../../components/config";
+import { localWeights } from "../canary/weights";
+import { applyChangesToConfig, Change } from "../decide";
+
+export interface ApplyResult {
+  applied: boolean;
+  upMs?: number;
+  summary?: string;
+  skipped?: string;
+}
+
+export async function fastPath(stateDir: string, spec: StackSpec, changes: Change[]): Promise<string[]> {
+  const done: string[] = [];
+  if (spec.platform !== "local") return done;
+  for (const c of changes) {
+    if (c.kind !== "setWeights" && c.kind !== "setMirror") continue;
+    const routing = localWeights(stateDir, c.service);
+    await routing.set(c.kind === "setWeights" ? "shadow_weight" : "mirror_percent", c.to);
+    done.push(`${c.service}: ${c.kind} ${c.from} → ${c.to} % via the runtime API`);
+  }
+  return done;
+}
+
+export async function applyChanges(stack: Stack, spec: StackSpec, changes: Change[], onOutput?: (s: string) => void): Promise<ApplyResult> {
+  if (changes.length === 0) return { applied: false, skipped: "no changes" };
+  const services = applyChangesToConfig(spec, changes);
+  const current = await stack.getAllConfig();
+  const all = Object.fromEntries(Object.entries(current).map(([k, v]) => [k, { value: v.value, secret: v.secret }]));
+  all["understudy:services"] = { value: JSON.stringify(services), secret: false };
+  await stack.setAllConfig(all);
+  const t = Date.now();
+  try {
+    const r = await stack.up({ onOutput });
+    return { applied: true, upMs: Date.now() - t, summary: JSON.stringify(r.summary.resourceChanges ?? {}) };
+  } catch (e) {
+    // Someone else (an engineer's `pulumi up`, another runner) holds the stack: try next tick.
+    if (e instanceof ConcurrentUpdateError) return { applied: false, skipped: "another update is running; retrying next tick" };
+    throw e;
+  }
+}
