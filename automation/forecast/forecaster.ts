@@ -102,7 +102,6 @@ export class PipelineForecaster implements Forecaster {
     const choice = { seasonality: o.hwSeasonality, errorType: o.hwErrorType };
     const sentinelFit = fitSentinel({ t0: grid.t0, stepMs: grid.stepMs, values: trainValues, flags: grid.flags.slice(0, train), calendar: this.calendar, capacity, periods, choice, fitHorizon: fitHorizon(grid.stepMs, horizon), detector, offset });
     const { series, sentinel } = sentinelFit;
-    if (sentinelFit.anomalies > 0) notes.push(`${sentinelFit.anomalies} anomalous point(s) flagged in the fitted history (kept out of the statistical fits)`);
 
     const { model, fallback, used } = this.fitModel(series, periods, horizon, sentinel, sentinelFit.notes, fitNotes);
     notes.push(...fitNotes);
@@ -125,6 +124,9 @@ export class PipelineForecaster implements Forecaster {
     calibrator.record(this.state.latest);
     for (let i = train; i < n; i++) this.absorb({ value: grid.values[i], flag: grid.flags[i] });
 
+    const anomalies = sentinelFit.anomalies + this.state.updates.anomalies;
+    this.state.updates = emptyUpdates();
+    if (anomalies > 0) notes.push(`${anomalies} anomalous point(s) flagged in the history (kept out of the statistical fits, shown to the LSTM)`);
     notes.push(`fitted on ${train} slots; calibrated on ${calibrator.size} out-of-sample forecast paths of ${horizon} steps`);
     if (calibrator.thin) notes.push("calibration is thin (under 30 out-of-sample paths): intervals and probabilities use a Gaussian stand-in until update() brings more");
     this.state.report.notes = notes;
@@ -242,7 +244,7 @@ export class PipelineForecaster implements Forecaster {
     const s = this.ready;
     const weights: Record<string, number> = {};
     if (s.model instanceof Ensemble) {
-      const w = s.model.weights(1);
+      const w = s.model.currentWeights(1);
       s.model.members.forEach((m, i) => (weights[m.kind] = w[i]));
     }
     const notes = s.fallback ? [`${this.name} unavailable since fit: ${s.fallback}`, ...this.tickNotes] : [...this.tickNotes];

@@ -76,7 +76,7 @@ export function resolveOptions(options: ForecastOptions = {}): ResolvedOptions {
   check(["auto", "none", "daily", "weekly", "daily+weekly"].includes(resolved.hwSeasonality), "holtWinters.seasonality");
   check(["auto", "additive", "multiplicative"].includes(resolved.hwErrorType), "holtWinters.errorType");
   check(positiveInt(lstm.window) && positiveInt(lstm.hiddenSize) && positiveInt(lstm.iterations) && positiveInt(lstm.maxTrainingWindows), "lstm window, hiddenSize, iterations and maxTrainingWindows must be positive integers");
-  check(lstm.learningRate > 0, "lstm.learningRate must be positive");
+  check(lstm.learningRate > 0 && lstm.learningRate < 1, "lstm.learningRate must be in (0, 1) (brain.js refuses others)");
   check(resolved.members.length > 0 && resolved.members.every((m) => MEMBERS.includes(m)), `ensemble.members must be among ${MEMBERS.join(", ")}`);
   check(resolved.halfLifeSteps === null || resolved.halfLifeSteps > 0, "ensemble.halfLifeSteps must be positive");
   check(resolved.ensemblePower > 0, "ensemble.power must be positive");

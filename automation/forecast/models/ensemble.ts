@@ -58,7 +58,13 @@ export class Ensemble implements PointModel {
     return `ensemble of ${this.members.map((m) => m.kind).join(", ")} (inverse recent MSE per horizon)`;
   }
 
-  /** Current weights per member at horizon `k` (1-based), among members that could forecast. */
+  /** Weights at horizon `k` (1-based) among the members that could forecast at the latest origin. */
+  currentWeights(k: number): number[] {
+    const latest = this.pending[this.pending.length - 1];
+    return this.weights(k, latest ? latest.forecasts.map((f) => f !== null) : undefined);
+  }
+
+  /** Weights per member at horizon `k` (1-based), among `available` members. */
   weights(k: number, available: readonly boolean[] = this.members.map(() => true)): number[] {
     const h = Math.min(k, this.horizon) - 1;
     const known = this.members.every((_, m) => !available[m] || Number.isFinite(this.mse[m][h]));

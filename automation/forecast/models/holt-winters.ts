@@ -334,7 +334,8 @@ export function fitHoltWinters(series: Series, periods: Periods, choice: HwChoic
   const specs = candidates(periods, split - series.first, choice, positive);
   for (const season of ["daily", "weekly"] as const) {
     const p = periods[season];
-    if (p !== null && split - series.first < 2 * p) {
+    const considered = choice.seasonality === "auto" || choice.seasonality.includes(season);
+    if (p !== null && considered && split - series.first < 2 * p) {
       notes.push(`holt-winters: ${season} seasonality needs two ${season === "daily" ? "days" : "weeks"} before the ${VALIDATION_SHARE * 100}% hold-out (have ${split - series.first} of ${2 * p} slots); not used`);
     }
   }

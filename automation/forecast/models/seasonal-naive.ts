@@ -1,7 +1,8 @@
 // Seasonal naive: tomorrow looks like today (or next week like this week). Calendar-aware: a step
 // inside an event copies the last step in the same event state at the same phase, so a holiday is
-// forecast from the last holiday rather than from yesterday, and flagged points are skipped.
-import { Series } from "../series";
+// forecast from the last holiday rather than from yesterday; anomalous points are skipped when a clean
+// one will do.
+import { IMPUTED, Series } from "../series";
 import { PointModel, Periods, lastCleanValue } from "./model";
 
 export type Season = "daily" | "weekly";
@@ -49,13 +50,14 @@ export class SeasonalNaive implements PointModel {
     const last = series.end - 1;
     const nearest = Math.ceil((target - last) / period);
     const event = series.calendarAt(target).event;
-    for (let j = nearest; j < nearest + LOOKBACK_SEASONS[season]; j++) {
-      const i = target - j * period;
-      if (i < series.first) break;
-      if (series.flag(i) === 0 && series.calendarAt(i).event === event) return series.value(i);
-    }
-    const fallback = target - nearest * period;
-    return fallback >= series.first ? series.value(fallback) : lastCleanValue(series);
+    const lags = Array.from({ length: LOOKBACK_SEASONS[season] }, (_, j) => target - (nearest + j) * period).filter((i) => i >= series.first);
+    // A clean point in the same event state first; then one the detector flagged (an event day often
+    // looks anomalous to it) but not an interpolated one; then simply the nearest season.
+    const match =
+      lags.find((i) => series.flag(i) === 0 && series.calendarAt(i).event === event) ??
+      lags.find((i) => (series.flag(i) & IMPUTED) === 0 && series.calendarAt(i).event === event) ??
+      lags[0];
+    return match === undefined ? lastCleanValue(series) : series.value(match);
   }
 }
 
