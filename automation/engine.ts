@@ -75,3 +75,15 @@ export async function openStack(o: EngineOptions): Promise<Stack> {
     envVars: engineEnv(o),
   });
 }
+
+/**
+ * Write stack config in one go, objects as objects (the schema types `understudy:services` and
+ * `understudy:policy` as objects, which `setConfig` can only store as strings): the stack file is
+ * read, the keys replaced, and the file written back whole.
+ */
+export async function writeConfig(stack: Stack, entries: Record<string, unknown>): Promise<void> {
+  const ws = stack.workspace as LocalWorkspace;
+  const settings = await ws.stackSettings(stack.name);
+  settings.config = { ...(settings.config ?? {}), ...(entries as Record<string, never>) };
+  await ws.saveStackSettings(stack.name, settings);
+}

@@ -3,6 +3,7 @@
 // API, so traffic moves this second and the `up` only makes it durable.
 import { ConcurrentUpdateError, Stack } from "@pulumi/pulumi/automation";
 import { StackSpec } from "../../components/config";
+import { writeConfig } from "../engine";
 import { localWeights } from "../canary/weights";
 import { applyChangesToConfig, Change } from "../decide";
 
@@ -27,11 +28,7 @@ export async function fastPath(stateDir: string, spec: StackSpec, changes: Chang
 
 export async function applyChanges(stack: Stack, spec: StackSpec, changes: Change[], onOutput?: (s: string) => void): Promise<ApplyResult> {
   if (changes.length === 0) return { applied: false, skipped: "no changes" };
-  const services = applyChangesToConfig(spec, changes);
-  const current = await stack.getAllConfig();
-  const all = Object.fromEntries(Object.entries(current).map(([k, v]) => [k, { value: v.value, secret: v.secret }]));
-  all["understudy:services"] = { value: JSON.stringify(services), secret: false };
-  await stack.setAllConfig(all);
+  await writeConfig(stack, { "understudy:services": applyChangesToConfig(spec, changes) });
   const t = Date.now();
   try {
     const r = await stack.up({ onOutput });

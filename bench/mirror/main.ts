@@ -2,6 +2,7 @@
 // that answers after 2 s, and to a dead shadow — interleaved rounds at the same load, one run.
 import * as path from "node:path";
 import { localWeights } from "../../automation/canary/weights";
+import { writeConfig } from "../../automation/engine";
 import * as supervisor from "../../components/platforms/local/impl/supervisor";
 import { runLoad } from "../../demo/loadgen";
 import { get, TestStack } from "../../test/helpers/stack";
@@ -25,7 +26,7 @@ async function mirrorCounts(): Promise<Record<string, number>> {
 async function prepare(s: TestStack, c: Case): Promise<void> {
   if (c !== "dead") {
     const shadows = { count: 1, mirrorPercent: 0, env: c === "slow-2s" ? { FAULT_DELAY_MS: "2000" } : {} };
-    await s.stack.setConfig("understudy:services", { value: JSON.stringify(benchConfig(shadows)["understudy:services"]) });
+    await writeConfig(s.stack, { "understudy:services": benchConfig(shadows)["understudy:services"] });
     await s.stack.up({ onOutput: () => undefined });
   }
   if (c === "dead") await supervisor.remove(path.join(s.stateDir, "pm2"), "orders-shadow-host-3");

@@ -59,6 +59,9 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     "  timeout server 30s",
     "  timeout http-request 10s",
     "  timeout queue 5s",
+    // On a reload, an idle keep-alive client connection is closed after its next response, never
+    // under a request the client is sending at that moment (no connection reset seen by clients).
+    "  option idle-close-on-response",
     // A request that finds a dead or dying server is tried again, on another server (redispatch);
     // enough retries to walk past every live server to a shadow when all of them died at once.
     `  retries ${Math.max(a.lb.retries, a.live.length)}`,
