@@ -18,16 +18,16 @@ export const PLACEMENT_SCHEMA: PolicyConfigSchema = {
 
 export const CANARY_SCHEMA: PolicyConfigSchema = {
   properties: {
-    canarySteps: { type: "array", items: { type: "integer", minimum: 0, maximum: 100 }, default: CANARY_DEFAULTS.canarySteps, description: "Shares (percent) the shadows move through." },
+    canarySteps: { type: "array", items: { type: "integer", minimum: 0, maximum: 100 }, default: CANARY_DEFAULTS.canarySteps, description: "Shares (percent) the shadows move through, when understudy:policy.canary.steps is not set." },
     maxCanaryStepPercent: { type: "integer", minimum: 1, maximum: 100, default: CANARY_DEFAULTS.maxCanaryStepPercent, description: "Largest allowed step between two shares." },
   },
 };
 
 export const BUDGET_SCHEMA: PolicyConfigSchema = {
   properties: {
-    maxShadowsPerService: count("Most shadow instances one service may keep.", BUDGET_DEFAULTS.maxShadowsPerService),
+    maxShadowsPerService: count("Most shadow instances one service may keep (understudy:policy.maxShadows may only lower it).", BUDGET_DEFAULTS.maxShadowsPerService),
     maxShadowsTotal: count("Most shadow instances the stack may keep.", BUDGET_DEFAULTS.maxShadowsTotal),
-    shadowHourlyCost: { type: "number", minimum: 0, default: 0, description: "Price of one shadow instance-hour (the cost model's price)." },
+    shadowHourlyCost: { type: "number", minimum: 0, default: 0, description: "Price of one shadow instance-hour when understudy:policy.cost has none." },
     maxShadowCostPerHour: { type: "number", minimum: 0, description: "Most the shadows may cost per hour; unset = no spend limit." },
   },
 };

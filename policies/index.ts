@@ -3,6 +3,7 @@
 // {"canary-step": "advisory", "shadow-budget": {"maxShadowsTotal": 8}}.
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyPack } from "@pulumi/policy";
-import { policies, stackIntent } from "./pack";
+import { stackIntent } from "./intent";
+import { policies } from "./pack";
 
 new PolicyPack("understudy", { policies: policies(() => stackIntent(pulumi.runtime.allConfig())) });

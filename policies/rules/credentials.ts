@@ -5,7 +5,13 @@ import { isSecretProp, ResourceArgs, Violation } from "../model";
 
 export const CREDENTIALS = "credentials-secret";
 
-const KEY = /(password|passwd|secret|token|api_?key|private_?key|access_?key)$/i;
+/**
+ * Names of credentials: PASSWORD, DB_PASSWORD, PGPASSWORD, GITHUB_TOKEN, api-key, masterPassword,
+ * clientSecret. A camelCase "...Token" is left alone: reloadToken and the like are digests.
+ */
+const SNAKE = /(^|[_-]|^pg)(password|passwd|secret|token|api_?key|private_?key|access_?key)$/i;
+const CAMEL = /[a-z](Password|Passwd|Secret|ApiKey|PrivateKey|AccessKey)$/;
+export const isCredentialName = (k: string): boolean => SNAKE.test(k) || CAMEL.test(k);
 /** A password that is a shell reference ($pw, ${PW}) is not a credential in the text. */
 const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:(?!\$)[^\s@/]+@/i;
 const CONNINFO_PASSWORD = /\bpassword=(?!\$)[^\s'"]+/i;
@@ -16,15 +22,15 @@ const literal = (v: string): boolean => v.trim() !== "" && !v.trim().startsWith(
 export function findCredentials(v: unknown, path: string): string[] {
   if (typeof v === "string") {
     const eq = v.indexOf("=");
-    const assignment = eq > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(0, eq)) && KEY.test(v.slice(0, eq)) && literal(v.slice(eq + 1));
+    const assignment = eq > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(0, eq)) && isCredentialName(v.slice(0, eq)) && literal(v.slice(eq + 1));
     return assignment || URL_WITH_PASSWORD.test(v) || CONNINFO_PASSWORD.test(v) ? [path] : [];
   }
   if (Array.isArray(v)) return v.flatMap((x, i) => findCredentials(x, `${path}[${i}]`));
   if (typeof v !== "object" || v === null) return [];
   const o = v as Record<string, unknown>;
   // Kubernetes-style {name, value} environment entries.
-  if (typeof o.name === "string" && typeof o.value === "string" && KEY.test(o.name) && literal(o.value)) return [`${path}.${o.name}`];
-  return Object.entries(o).flatMap(([k, x]) => (typeof x === "string" && KEY.test(k) && literal(x) ? [`${path}.${k}`] : findCredentials(x, `${path}.${k}`)));
+  if (typeof o.name === "string" && typeof o.value === "string" && isCredentialName(o.name) && literal(o.value)) return [`${path}.${o.name}`];
+  return Object.entries(o).flatMap(([k, x]) => (typeof x === "string" && isCredentialName(k) && literal(x) ? [`${path}.${k}`] : findCredentials(x, `${path}.${k}`)));
 }
 
 /** Launch templates take user data base64-encoded; instances take the script itself. */

@@ -1,17 +1,10 @@
 // Rule replication-stream: a service with a store and shadows has a replication stream to them,
 // and a service whose consistency is strong replicates synchronously (each commit waits for a shadow).
 import { Facts } from "../facts";
+import { ServiceIntent } from "../intent";
 import { Violation } from "../model";
 
 export const REPLICATION = "replication-stream";
-
-/** What the stack config declares, when the pack can read it (it covers platforms without labels). */
-export interface ServiceIntent {
-  name: string;
-  consistency: "strong" | "eventual";
-  mode: "sync" | "async";
-  stateful: boolean;
-}
 
 export function replicationStreams(f: Facts, intent: ServiceIntent[] = []): Violation[] {
   const out: Violation[] = [];

@@ -2,13 +2,14 @@
 // percent is a percent; and the shadows' share is a step of the canary ladder, whose steps are no
 // larger than the configured maximum.
 import { Facts } from "../facts";
+import { noIntent, StackIntent } from "../intent";
 import { Violation } from "../model";
 
 export const WEIGHTS = "traffic-weights";
 export const CANARY = "canary-step";
 
 export interface CanaryConfig {
-  /** The shares the runner moves shadows through, in order (0 and 100 are always allowed). */
+  /** The ladder when the stack's decision policy has none (understudy:policy.canary.steps wins). */
   canarySteps: number[];
   maxCanaryStepPercent: number;
 }
@@ -32,15 +33,18 @@ export function trafficWeights(f: Facts): Violation[] {
   return out;
 }
 
-export function canaryStep(f: Facts, c: CanaryConfig): Violation[] {
+export function canaryStep(f: Facts, c: CanaryConfig, intent: StackIntent = noIntent): Violation[] {
   const out: Violation[] = [];
-  const ladder = [0, ...c.canarySteps.filter((s) => s > 0 && s < 100), 100].sort((a, b) => a - b);
+  // The runner's own ladder is what a change edits: it is checked against the policy's maximum.
+  const steps = intent.canarySteps ?? c.canarySteps;
+  const source = intent.canarySteps ? "understudy:policy.canary.steps" : "the policy's canarySteps";
+  const ladder = [0, ...steps.filter((s) => s > 0 && s < 100), 100].sort((a, b) => a - b);
   ladder.slice(1).forEach((step, i) => {
     if (step - ladder[i] > c.maxCanaryStepPercent) {
       out.push({
         rule: CANARY,
         problem: `the canary ladder goes from ${ladder[i]}% to ${step}%, a step of ${step - ladder[i]}% (maximum ${c.maxCanaryStepPercent}%)`,
-        fix: `add intermediate steps to the policy's canarySteps or raise maxCanaryStepPercent`,
+        fix: `add intermediate steps to ${source}`,
       });
     }
   });

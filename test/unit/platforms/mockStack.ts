@@ -8,7 +8,8 @@ import { shadowBudget } from "../../../policies/rules/budget";
 import { credentialsAreSecrets } from "../../../policies/rules/credentials";
 import { healthChecks } from "../../../policies/rules/health";
 import { shadowPlacement } from "../../../policies/rules/placement";
-import { replicationStreams, ServiceIntent } from "../../../policies/rules/replication";
+import { ServiceIntent } from "../../../policies/intent";
+import { replicationStreams } from "../../../policies/rules/replication";
 import { publicTls } from "../../../policies/rules/tls";
 import { canaryStep, trafficWeights } from "../../../policies/rules/weights";
 

@@ -3,9 +3,10 @@
 import test from "ava";
 import { BUDGET_DEFAULTS, CANARY_DEFAULTS, PLACEMENT_DEFAULTS } from "../../../policies/config";
 import { collectFacts } from "../../../policies/facts";
+import { noIntent } from "../../../policies/intent";
 import { describe, ResourceArgs, Violation } from "../../../policies/model";
 import { shadowBudget } from "../../../policies/rules/budget";
-import { credentialsAreSecrets } from "../../../policies/rules/credentials";
+import { credentialsAreSecrets, isCredentialName } from "../../../policies/rules/credentials";
 import { healthChecks } from "../../../policies/rules/health";
 import { shadowPlacement } from "../../../policies/rules/placement";
 import { replicationStreams } from "../../../policies/rules/replication";
@@ -55,7 +56,10 @@ test("canary-step: the shadows' share is on the ladder, whose steps are within t
   t.regex(describe(canary([local.routing("orders", 30)])[0]), /sends 30% to its shadows, which is not a canary step \(0, 5, 10, 25, 50, 100\)/);
   t.deepEqual(names(canary([aws.targetGroup("orders", "live"), aws.targetGroup("orders", "shadow"), aws.rule("orders", 60, 40)])), ["orders-route"]);
   const [ladder] = canary([], { canarySteps: [10, 50], maxCanaryStepPercent: 25 });
-  t.regex(describe(ladder), /^\[canary-step\] the stack: the canary ladder goes from 10% to 50%, a step of 40% \(maximum 25%\)/);
+  t.regex(describe(ladder), /^\[canary-step\] the stack: the canary ladder goes from 10% to 50%, a step of 40% \(maximum 25%\)\. Fix: add intermediate steps to the policy's canarySteps/);
+  // The runner's own ladder (understudy:policy.canary.steps) is the one judged when the stack has it.
+  const runner = { ...noIntent, canarySteps: [20, 100] };
+  t.regex(describe(canaryStep(collectFacts([local.routing("orders", 20)]), CANARY_DEFAULTS, runner)[0]), /from 20% to 100%, a step of 80% \(maximum 50%\)\. Fix: add intermediate steps to understudy:policy.canary.steps/);
 });
 
 test("replication-stream: a stateful service with shadows needs a stream; strong consistency needs sync", (t) => {
@@ -84,7 +88,12 @@ test("replication-stream: a stateful service with shadows needs a stream; strong
 test("shadow-budget: per service, in total, and spend per hour", (t) => {
   const budget = (rs: ResourceArgs[], c = BUDGET_DEFAULTS) => shadowBudget(collectFacts(rs), c).map(describe);
   t.deepEqual(budget([k8s.deployment("orders", "shadow", { replicas: 4 })]), []);
-  t.regex(budget([k8s.deployment("orders", "shadow", { replicas: 5 })])[0], /'orders' keeps 5 shadows, over the budget of 4 per service/);
+  t.regex(budget([k8s.deployment("orders", "shadow", { replicas: 5 })])[0], /'orders' keeps 5 shadows, over the budget of 4 per service \(the policy's maxShadowsPerService\)/);
+  // The stack's decision policy may lower the cap (never raise it) and prices the shadows.
+  const tight = { ...noIntent, maxShadows: 3, pricePerHour: () => 0.5 };
+  t.regex(shadowBudget(collectFacts([k8s.deployment("orders", "shadow", { replicas: 4 })]), BUDGET_DEFAULTS, tight).map(describe)[0], /over the budget of 3 per service \(understudy:policy.maxShadows\)/);
+  t.deepEqual(shadowBudget(collectFacts([k8s.deployment("orders", "shadow", { replicas: 4 })]), BUDGET_DEFAULTS, { ...tight, maxShadows: 9 }), []);
+  t.regex(shadowBudget(collectFacts([k8s.deployment("orders", "shadow", { replicas: 2 })]), { ...BUDGET_DEFAULTS, maxShadowCostPerHour: 0.9 }, tight).map(describe)[0], /2 shadows cost 1.00 per hour/);
   t.regex(budget([aws.asg("a", "shadow", ["c", "d"]), aws.asg("b", "shadow", ["c", "d"])], { ...BUDGET_DEFAULTS, maxShadowsTotal: 3 })[0], /the stack keeps 4 shadows, over the budget of 3/);
   t.regex(budget([docker.container("a", "shadow", "h3"), local.process("b", "shadow", "h4")], { ...BUDGET_DEFAULTS, shadowHourlyCost: 0.5, maxShadowCostPerHour: 0.75 })[0], /2 shadows cost 1.00 per hour, over the budget of 0.75/);
 });
@@ -108,6 +117,11 @@ test("public-tls: public gateways and ALB listeners speak HTTPS (or only redirec
   // In preview the ARN is unknown: the listener's dependency names its load balancer.
   t.deepEqual(tls([...albs, aws.listener("mirror", "mirror", "HTTP", { viaDependency: true })]), []);
   t.deepEqual(tls([aws.listener("orphan", "nowhere", "HTTP", { viaDependency: true })]), ["orphan"]);
+});
+
+test("credentials-secret: which names are credentials", (t) => {
+  for (const k of ["password", "POSTGRES_PASSWORD", "PGPASSWORD", "db-password", "GITHUB_TOKEN", "token", "API_KEY", "masterPassword", "clientSecret"]) t.true(isCredentialName(k), k);
+  for (const k of ["reloadToken", "tlsSecretName", "secretArn", "masterUserSecrets", "healthPath"]) t.false(isCredentialName(k), k);
 });
 
 test("credentials-secret: passwords and URLs with passwords are secrets; never in user data", (t) => {
