@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Change } from "./decide";
 import { formatSummary, runLoad } from "../demo/loadgen";
-import { openStack, preflight, writeConfig } from "./engine";
+import { openStack, preflight } from "./engine";
 import { parseSeriesCsv, Point } from "./forecast";
 import { prometheusSource } from "./metrics/prometheus";
 import { compressedClock } from "./runner/clock";
@@ -44,7 +44,6 @@ const DEMO_POLICY = {
 async function main(): Promise<void> {
   const stack = await openStack({ root: ROOT, stack: "dev" });
   for (const note of await recover(stack, path.join(ROOT, ".understudy", "state"))) console.log(`understudy: ${note}`);
-  await writeConfig(stack, { "understudy:policy": DEMO_POLICY });
   const spec = await preflight(stack);
   console.log("understudy: bringing up the dev stack on the local platform (pulumi up)…");
   const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
@@ -71,6 +70,7 @@ async function main(): Promise<void> {
     forecast: { kind: "holt-winters" as const, refitMs: 24 * 3600_000, seed: 1 },
     history: () => history,
     runnerMetrics: metrics,
+    policyOverrides: DEMO_POLICY,
   };
   const changes: Change[] = [];
   const t0 = Date.now();

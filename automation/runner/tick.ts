@@ -26,6 +26,8 @@ export interface RunnerContext {
   /** History to fit on, per service (a replayed trace); default: Prometheus' record of the load. */
   history?: (service: string) => Point[];
   runnerMetrics?: RunnerMetrics;
+  /** Policy overrides on top of `understudy:policy` (the main job's compressed clock needs its own windows). */
+  policyOverrides?: Record<string, unknown>;
   onOutput?: (s: string) => void;
 }
 
@@ -41,7 +43,8 @@ export async function tick(ctx: RunnerContext): Promise<TickRecord> {
   const saved = loadState(ctx.dir);
   const spec: StackSpec = await preflight(ctx.stack);
   const config = await ctx.stack.getAllConfig();
-  const policy: Policy = parsePolicy(config["understudy:policy"]?.value ? (JSON.parse(config["understudy:policy"].value) as unknown) : {});
+  const configured = config["understudy:policy"]?.value ? (JSON.parse(config["understudy:policy"].value) as Record<string, unknown>) : {};
+  const policy: Policy = parsePolicy({ ...configured, ...ctx.policyOverrides });
   const { observations, loads } = await observe(ctx.metrics, spec, now);
   // Prometheus stamps samples in wall time; decide() lives on the runner's clock.
   const wallNow = Date.now();
