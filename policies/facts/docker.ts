@@ -1,8 +1,18 @@
 // Facts from the docker platform's containers: labels carry service and role; the networks a
 // container joins (other than the backbone) are its host; the HAProxy map upload holds the weights.
-import { at, list, ResourceArgs, str } from "../model";
-import { mapEntries } from "./local";
+import { at, list, num, ResourceArgs, str } from "../model";
 import { asMode, asRole, Facts } from "./types";
+
+/** "key value" lines of an HAProxy map file. */
+export function mapEntries(content: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of content.split("\n")) {
+    const [k, v] = line.trim().split(/\s+/);
+    const n = num(v);
+    if (k && n !== undefined) out[k] = n;
+  }
+  return out;
+}
 
 const labelsOf = (r: ResourceArgs): Record<string, string> =>
   Object.fromEntries(list(r.props.labels).map((l) => [str(at(l, "label")) ?? "", str(at(l, "value")) ?? ""]));

@@ -1,21 +1,11 @@
 // Facts from the local platform's dynamic resources (pulumi-nodejs:dynamic/local:<kind>): processes
-// carry their role, service and host in their environment; the routing map file holds the weights.
+// carry their role, service and host in their environment; the HAProxy routing entries (set through
+// its runtime API) hold the weights; subscriptions name the replica hosts.
 import { at, num, record, ResourceArgs, str } from "../model";
 import { asMode, asRole, Facts } from "./types";
 
 const PREFIX = "pulumi-nodejs:dynamic/local:";
 const kindOf = (r: ResourceArgs): string | undefined => (r.type.startsWith(PREFIX) ? r.type.slice(PREFIX.length) : undefined);
-
-/** "key value" lines of an HAProxy map file. */
-export function mapEntries(content: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of content.split("\n")) {
-    const [k, v] = line.trim().split(/\s+/);
-    const n = num(v);
-    if (k && n !== undefined) out[k] = n;
-  }
-  return out;
-}
 
 /** Resource names start with the service's name: `<service>-store-<host>`, `<service>-subscription-<host>`. */
 function serviceOf(name: string, marker: string, services: string[]): string | undefined {
@@ -42,16 +32,18 @@ export function addLocalFacts(f: Facts, resources: ResourceArgs[]): void {
         healthChecked: !!str(r.props.healthPath),
       });
     }
-    const path = str(r.props.path);
-    if (kind === "file" && path?.endsWith("routing.map")) {
-      const m = mapEntries(str(r.props.content) ?? "");
+    if (kind === "haproxyRouting") {
+      const m = record(r.props.entries);
       const service = serviceOf(r.name, "lb", services) ?? r.name.replace(/-lb-routing$/, "");
-      const shadow = m.shadow_weight ?? 0;
-      f.routes.push({ r, platform: "local", service, weights: [{ role: "live", weight: 100 - shadow }, { role: "shadow", weight: shadow }], liveImplied: true, mirrorPercent: m.mirror_percent });
+      const shadow = num(m.shadow_weight) ?? 0;
+      f.routes.push({ r, platform: "local", service, weights: [{ role: "live", weight: 100 - shadow }, { role: "shadow", weight: shadow }], liveImplied: true, mirrorPercent: num(m.mirror_percent) });
     }
     if (kind === "postgresCluster") {
       const service = serviceOf(r.name, "store-", services);
-      if (service) f.stores.push({ r, platform: "local", service });
+      // A store whose host has a subscription is a replica; the one without is the primary.
+      const host = service ? r.name.slice(`${service}-store-`.length) : "";
+      const subscribed = local.some((x) => kindOf(x) === "replicationSubscription" && x.name === `${service}-subscription-${host}`);
+      if (service) f.stores.push({ r, platform: "local", service, role: subscribed ? "replica" : "primary" });
     }
     if (kind === "replicationSubscription" || kind === "replicationSyncStandbys") {
       const service = serviceOf(r.name, kind === "replicationSubscription" ? "subscription-" : "sync-standbys-", services);

@@ -10,7 +10,8 @@ export const local = {
       secretEnv: o.secretEnv ?? {},
       healthPath: "healthPath" in o ? o.healthPath : "/healthz",
     }, { secretOutputs: ["secretEnv"] }),
-  routing: (svc: string, weight: number, mirror = 0) => r("pulumi-nodejs:dynamic/local:file", `${svc}-lb-routing`, { path: `/x/${svc}/routing.map`, content: `shadow_weight ${weight}\nmirror_percent ${mirror}\n` }),
+  routing: (svc: string, weight: number, mirror = 0) =>
+    r("pulumi-nodejs:dynamic/local:haproxyRouting", `${svc}-lb-routing`, { adminSocket: `/x/${svc}/admin.sock`, mapPath: `/x/${svc}/routing.map`, entries: { shadow_weight: weight, mirror_percent: mirror, mirror_body_cap: 65536 } }),
   store: (svc: string, host: string) => r("pulumi-nodejs:dynamic/local:postgresCluster", `${svc}-store-${host}`, { dataDir: "/x", user: "u" }, { secretOutputs: ["password"] }),
   subscription: (svc: string, host: string, mode: string) => r("pulumi-nodejs:dynamic/local:replicationSubscription", `${svc}-subscription-${host}`, { mode, url: "postgres://u:pw@h/db" }, { secretOutputs: ["url", "publisherUrl"] }),
 };

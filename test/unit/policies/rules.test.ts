@@ -78,11 +78,14 @@ test("replication-stream: a stateful service with shadows needs a stream; strong
   t.regex(rep([...cloud, aws.db("orders", "h1", { consistency: "strong" })])[0], /requires strong consistency/);
   t.deepEqual(rep([...cloud, aws.db("orders", "h1", { consistency: "strong", multiAz: true })]), []);
   // Local: the subscription's mode; consistency from the stack config.
-  const dev = [local.process("orders", "shadow", "h3"), local.store("orders", "h1"), local.subscription("orders", "h3", "async")];
+  const dev = [local.process("orders", "shadow", "h3"), local.store("orders", "h1"), local.store("orders", "h3"), local.subscription("orders", "h3", "async")];
   const strong = [{ name: "orders", consistency: "strong" as const, mode: "async" as const, stateful: true }];
-  t.is(replicationStreams(collectFacts(dev), strong).length, 1);
-  t.is(replicationStreams(collectFacts([...dev.slice(0, 2), local.subscription("orders", "h3", "sync")]), strong).length, 1); // the config itself still says async
-  t.deepEqual(replicationStreams(collectFacts([...dev.slice(0, 2), local.subscription("orders", "h3", "sync")]), [{ ...strong[0], mode: "sync" }]), []);
+  const [asyncStrong] = replicationStreams(collectFacts(dev), strong);
+  t.is(asyncStrong.resource?.name, "orders-store-h1"); // the primary: the store without a subscription
+  t.regex(asyncStrong.problem, /requires strong consistency/);
+  const syncDev = [...dev.slice(0, 3), local.subscription("orders", "h3", "sync")];
+  t.is(replicationStreams(collectFacts(syncDev), strong).length, 1); // the config itself still says async
+  t.deepEqual(replicationStreams(collectFacts(syncDev), [{ ...strong[0], mode: "sync" }]), []);
 });
 
 test("shadow-budget: per service, in total, and spend per hour", (t) => {
