@@ -56,7 +56,7 @@ function toRaw(svc: ServiceSpec): RawService {
   return raw;
 }
 
-const PLACEMENT_KINDS = new Set<Change["kind"]>(["promote", "drain", "setReplicas", "setShadows", "completeRollout"]);
+const PLACEMENT_KINDS = new Set<Change["kind"]>(["promote", "drain", "demote", "setReplicas", "setShadows", "completeRollout"]);
 
 /**
  * The `understudy:services` config object after `changes`, every service included. A service whose
@@ -94,6 +94,10 @@ export function applyChangesToConfig(stack: StackSpec, changes: Change[]): Recor
           break;
         case "drain":
           live = take(live, c.host, `drain ${c.instance}`);
+          break;
+        case "demote":
+          live = take(live, c.host, `demote ${c.instance}`);
+          shadows = [...shadows, c.host];
           break;
         case "setReplicas":
           live = resize(live, c.to, c.avoid, "replicas");

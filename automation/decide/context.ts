@@ -23,7 +23,7 @@ export interface ServiceContext {
   candidates: InstanceObservation[];
   /** Why the other shadows cannot be promoted. */
   refused: string[];
-  /** Live instances consolidation will drain this tick (known before the shadows are sized). */
+  /** Live instances consolidation will demote this tick (known before the shadows are sized). */
   consolidation: InstanceObservation[];
   cost: CostEstimate | null;
 }

@@ -34,8 +34,9 @@ export function summariseForecast(input: ForecastInput, policy: Policy): Service
     upper = Math.max(upper, s.quantiles[upperIndex]);
     if (best === null || s.quantiles[MEDIAN] > best.quantiles[MEDIAN]) best = s;
   }
+  const expected = Math.max(input.currentLoad, best?.quantiles[MEDIAN] ?? 0);
   const peak = best !== null && best.quantiles[MEDIAN] >= (1 + policy.riseThreshold) * input.currentLoad ? { at: best.t, load: best.quantiles[MEDIAN] } : null;
-  return { ...input, upper, peak };
+  return { ...input, expected, upper, peak };
 }
 
 /** Steps the forecaster must predict to cover the policy's horizon. */

@@ -13,8 +13,12 @@ export function applyToState(s: ServiceState, c: Change, now: number): void {
       break;
     case "drain":
       s.replicas -= 1;
-      if (c.rule === "switchover") s.drained.push({ host: c.host, instance: c.instance, at: now, reason: c.reason, healthySince: null });
-      else s.lastScaleDownAt = now;
+      s.drained.push({ host: c.host, instance: c.instance, at: now, reason: c.reason, healthySince: null });
+      break;
+    case "demote":
+      s.replicas -= 1;
+      s.shadows += 1;
+      s.lastScaleDownAt = now;
       break;
     case "restore":
       s.drained = s.drained.filter((d) => d.host !== c.host);

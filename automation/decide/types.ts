@@ -93,7 +93,9 @@ export interface ServiceForecast {
   steps: StepForecast[];
   /** P(load rises ≥ policy.riseThreshold within policy.horizonSec). */
   pRise: number;
-  /** Maximum of the policy's upper quantile over the horizon. */
+  /** Largest median over the horizon, at least the current load: what the live instances should carry. */
+  expected: number;
+  /** Largest upper quantile (policy.upperQuantile) over the horizon, at least the current load. */
   upper: number;
   /** The largest median step inside the horizon, when it is ≥ (1 + riseThreshold) × currentLoad. */
   peak: { at: number; load: number } | null;
@@ -123,9 +125,19 @@ export interface PromoteChange extends ChangeBase {
   replaces: string | null;
 }
 
-/** A live instance leaves the rotation and the config. */
+/** A failed live instance leaves the rotation and the config; its host is avoided for a while. */
 export interface DrainChange extends ChangeBase {
   kind: "drain";
+  instance: string;
+  host: string;
+}
+
+/**
+ * A live instance leaves the rotation and stays as a warm shadow (weight 0): consolidation's first
+ * step. The shadow pool's scale-down removes it later if the cost model does not want it.
+ */
+export interface DemoteChange extends ChangeBase {
+  kind: "demote";
   instance: string;
   host: string;
 }
@@ -156,7 +168,7 @@ export interface CompleteRolloutChange extends ChangeBase {
   kind: "completeRollout";
 }
 
-export type Change = PromoteChange | DrainChange | RestoreChange | CountChange | PercentChange | CompleteRolloutChange;
+export type Change = PromoteChange | DrainChange | DemoteChange | RestoreChange | CountChange | PercentChange | CompleteRolloutChange;
 
 /** Expected cost over the horizon of keeping `shadows` shadows. */
 export interface CostCandidate {

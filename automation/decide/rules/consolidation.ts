@@ -1,11 +1,14 @@
 // Consolidation (scale-down of live instances) and the return of drained hosts. Removal is the
-// cautious direction: a whole window of low utilisation, a forecast upper bound that fits on fewer
-// instances at the target utilisation, no predicted peak, and no scale-up within the stabilisation window.
+// cautious direction: a whole window of low utilisation, the expected load (median forecast) fitting
+// on fewer live instances at the target utilisation, the forecast upper bound fitting on those plus
+// the shadows already warm, and no predicted peak. A surplus live instance is demoted to a warm
+// shadow rather than stopped: the shadow pool's own scale-down (after its stabilisation window)
+// removes it once the cost model no longer wants it, and until then it comes back in one tick.
 import { ServiceContext, fmt, pct } from "../context";
 import type { Plan } from "../plan";
 import type { InstanceObservation } from "../types";
 
-/** The live instances to drain this tick, decided before the shadow pool is sized. Says why it holds back. */
+/** The live instances to demote this tick, decided before the shadow pool is sized. Says why it holds back. */
 export function planConsolidation(ctx: ServiceContext, plan: Plan): InstanceObservation[] {
   const { state: s, policy, a, now } = ctx;
   const capacity = s.capacityPerInstance;
@@ -20,9 +23,12 @@ export function planConsolidation(ctx: ServiceContext, plan: Plan): InstanceObse
     plan.say(ctx.name, "consolidation", `${low}, but a peak of ${fmt(a.forecast.peak.load)} req/s is predicted in ${inSec} s: keep ${s.replicas} live`);
     return [];
   }
-  if (s.lastScaleUpAt !== null && now - s.lastScaleUpAt < policy.stabilisationSec * 1000) return [];
-  const keep = Math.max(1, Math.ceil(a.forecast.upper / (capacity * policy.targetUtilisation)));
+  const keep = Math.max(1, Math.ceil(a.forecast.expected / (capacity * policy.targetUtilisation)));
   if (keep >= s.replicas) return [];
+  if (a.forecast.upper > (keep + s.shadows) * capacity * policy.cpuThreshold) {
+    plan.say(ctx.name, "consolidation", `${low}, but q${policy.upperQuantile} ${fmt(a.forecast.upper)} req/s does not fit on ${keep} live + ${s.shadows} shadows at ${pct(policy.cpuThreshold)} CPU: keep ${s.replicas} live`);
+    return [];
+  }
   const healthy = a.live.filter((o) => o.up === true && o.cpu !== undefined && !a.unknown.includes(o));
   // The least loaded go first; among equals the last placed, so placement stays stable.
   healthy.sort((x, y) => (x.cpu as number) - (y.cpu as number) || y.host.localeCompare(x.host));
@@ -34,11 +40,14 @@ export function consolidate(ctx: ServiceContext, plan: Plan): void {
   if (ctx.consolidation.length === 0 || a.forecast === null) return;
   const keep = s.replicas - ctx.consolidation.length;
   const capacity = s.capacityPerInstance as number;
-  const why = `mean live CPU below ${pct(policy.consolidation.floor)} for ${policy.consolidation.windowSec} s and q${policy.upperQuantile} ${fmt(a.forecast.upper)} req/s fits on ${keep} at ${pct(policy.targetUtilisation)} CPU (${fmt(capacity * policy.targetUtilisation)} req/s each), no peak predicted`;
+  const why =
+    `mean live CPU below ${pct(policy.consolidation.floor)} for ${policy.consolidation.windowSec} s, expected ${fmt(a.forecast.expected)} req/s fits on ${keep} live at ${pct(policy.targetUtilisation)} CPU ` +
+    `(${fmt(capacity * policy.targetUtilisation)} req/s each), q${policy.upperQuantile} ${fmt(a.forecast.upper)} req/s on them plus ${s.shadows} shadows, no peak predicted`;
   for (const o of ctx.consolidation) {
-    if (!plan.propose(s, { kind: "drain", service: ctx.name, rule: "consolidation", priority: "scale-down", instance: o.instance, host: o.host, reason: `${why}: drain and remove ${o.instance}` })) break;
+    const reason = `${why}: take ${o.instance} out of rotation; it stays a warm shadow while the shadow pool wants it`;
+    if (!plan.propose(s, { kind: "demote", service: ctx.name, rule: "consolidation", priority: "scale-down", instance: o.instance, host: o.host, reason })) break;
   }
-  // Accepted drains are in the state now; deferred ones are no longer planned.
+  // Accepted demotions are in the state now; deferred ones are no longer planned.
   ctx.consolidation = [];
   // Another window of low utilisation must pass before the next removal.
   if (s.lastScaleDownAt === ctx.now) s.lowSince = ctx.now;

@@ -28,6 +28,11 @@ const cases: [string, Change[], (t: import("ava").ExecutionContext, svc: Record<
     [{ ...base, kind: "setReplicas", from: 2, to: 3, avoid: [] }],
     (t, svc) => t.like(svc, { replicas: 3, hosts: ["h1", "h2", "h4"], shadows: { count: 1, hosts: ["h3"] } }),
   ],
+  [
+    "a demoted live instance becomes a shadow on its host",
+    [{ ...base, kind: "demote", instance: "orders-live-h2", host: "h2" }],
+    (t, svc) => t.like(svc, { replicas: 1, hosts: ["h1"], shadows: { count: 2, hosts: ["h3", "h2"] } }),
+  ],
   ["fewer shadows", [{ ...base, kind: "setShadows", from: 1, to: 0, avoid: [] }], (t, svc) => t.like(svc, { shadows: { count: 0, hosts: [] } })],
   [
     "mirror and weights",

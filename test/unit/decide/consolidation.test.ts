@@ -7,14 +7,26 @@ const low = { replicas: 4, shadows: 0, lowSince: T0 - 1_000_000, lastScaleUpAt: 
 
 const cases: [string, Case, (t: import("ava").ExecutionContext, d: Decision) => void][] = [
   [
-    "a window of low utilisation and an upper bound that fits on fewer: drain the surplus",
+    "a window of low utilisation, expected load that fits on fewer: demote the surplus, then the pool removes them",
     { state: low, instances: quiet },
     (t, d) => {
-      t.deepEqual(kinds(d), ["drain", "drain"]);
-      t.deepEqual(d.changes.map((c) => (c.kind === "drain" ? c.host : "")), ["h4", "h3"]);
+      t.deepEqual(kinds(d), ["demote", "demote", "setShadows"]);
+      t.deepEqual(d.changes.map((c) => (c.kind === "demote" ? c.host : "")).slice(0, 2), ["h4", "h3"]);
       t.like(d.changes[0], { rule: "consolidation", priority: "scale-down" });
-      t.regex(d.changes[0].reason, /mean live CPU below 30 % for 900 s and q0.9 85.1 req\/s fits on 2 at 60 % CPU \(60 req\/s each\), no peak predicted: drain and remove orders-live-h4/);
-      t.like(d.state.services.orders, { replicas: 2, lowSince: T0, lastScaleDownAt: T0 });
+      t.regex(
+        d.changes[0].reason,
+        /mean live CPU below 30 % for 900 s, expected 80 req\/s fits on 2 live at 60 % CPU \(60 req\/s each\), q0.9 85.1 req\/s on them plus 0 shadows, no peak predicted: take orders-live-h4 out of rotation/,
+      );
+      t.like(d.changes[2], { kind: "setShadows", from: 2, to: 0 });
+      t.like(d.state.services.orders, { replicas: 2, shadows: 0, lowSince: T0, lastScaleDownAt: T0 });
+    },
+  ],
+  [
+    "demoted instances stay warm shadows while the pool's window is not over",
+    { state: { ...low, lastScaleUpAt: T0 - 60_000 }, instances: quiet },
+    (t, d) => {
+      t.deepEqual(kinds(d), ["demote", "demote"]);
+      t.like(d.state.services.orders, { replicas: 2, shadows: 2 });
     },
   ],
   ["not before the window is over", { state: { ...low, lowSince: T0 - 100_000 }, instances: quiet }, (t, d) => t.deepEqual(kinds(d), [])],
@@ -22,13 +34,20 @@ const cases: [string, Case, (t: import("ava").ExecutionContext, d: Decision) => 
     "never with a predicted peak inside the horizon",
     { state: low, instances: quiet, forecast: { current: 80, median: 120 } },
     (t, d) => {
-      t.false(kinds(d).includes("drain"));
+      t.false(kinds(d).includes("demote"));
       t.true(d.reasons.some((r) => /but a peak of 120 req\/s is predicted in 300 s: keep 4 live/.test(r)));
     },
   ],
-  ["not right after a scale-up", { state: { ...low, lastScaleUpAt: T0 - 60_000 }, instances: quiet }, (t, d) => t.deepEqual(kinds(d), [])],
   [
-    "stale metrics hold: no drain, and the low-utilisation clock restarts",
+    "not when the upper bound does not fit on fewer live plus the shadows",
+    { state: low, instances: quiet, forecast: { current: 80, spread: 2 } },
+    (t, d) => {
+      t.false(kinds(d).includes("demote"));
+      t.true(d.reasons.some((r) => /but q0.9 285 req\/s does not fit on 2 live \+ 0 shadows at 95 % CPU: keep 4 live/.test(r)));
+    },
+  ],
+  [
+    "stale metrics hold: no demotion, and the low-utilisation clock restarts",
     { state: low, instances: [...quiet.slice(0, 3), live("h4", { at: T0 - 40_000 })] },
     (t, d) => {
       t.deepEqual(kinds(d), []);

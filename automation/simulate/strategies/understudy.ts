@@ -1,0 +1,96 @@
+// `understudy`: decide() itself, fed as the runner feeds it — per-instance metrics, a forecast
+// summarised from the forecaster's quantiles and P(rise) — with its changes carried out on the
+// virtual cluster. The desired state's counts follow the cluster each tick, as the runner's follow
+// the deployed config.
+import { DecideState, Change, Policy, decide, summariseForecast } from "../../decide";
+import type { Point } from "../../forecast";
+import { ForecastTape, TapeReader } from "../tape";
+import type { ClusterView, SimAction, Strategy } from "../types";
+
+const SERVICE = "svc";
+
+function toAction(c: Change): SimAction | null {
+  switch (c.kind) {
+    case "promote":
+      return { kind: "promote", id: c.instance };
+    case "drain":
+      return { kind: "remove", id: c.instance };
+    case "demote":
+      return { kind: "demote", id: c.instance };
+    case "setReplicas":
+      return { kind: "setLive", count: c.to };
+    case "setShadows":
+      return { kind: "setShadows", count: c.to };
+    case "setMirror":
+      return { kind: "setMirror", percent: c.to };
+    case "setWeights":
+      return { kind: "setWeights", percent: c.to };
+    case "completeRollout":
+      return { kind: "swapRoles" };
+    case "restore":
+      return null; // only the desired state's host bookkeeping
+  }
+}
+
+export class Understudy implements Strategy {
+  private state: DecideState;
+  private readonly forecaster: TapeReader;
+
+  /** `tape`: forecasts over at least horizonSteps(policy) steps, P(rise) at the policy's r and horizon. */
+  constructor(
+    tape: ForecastTape,
+    private readonly stepSec: number,
+    private readonly policy: Policy,
+    hosts: number,
+    readonly name = "understudy",
+  ) {
+    this.forecaster = new TapeReader(tape);
+    const start = tape.t[0];
+    this.state = {
+      platform: "local",
+      hosts: Array.from({ length: hosts }, (_, i) => `slot-${i + 1}`),
+      services: {
+        [SERVICE]: {
+          replicas: 0,
+          shadows: 0,
+          weightPercent: 0,
+          mirrorPercent: 0,
+          maxLagSec: null,
+          canary: { status: "idle", step: -1, stepStartedAt: null, reason: null },
+          lastScaleUpAt: start,
+          lastScaleDownAt: null,
+          lastTriggerAt: null,
+          recommendations: [],
+          lowSince: null,
+          capacityPerInstance: null,
+          drained: [],
+        },
+      },
+    };
+  }
+
+  observe(point: Point): void {
+    this.forecaster.observe(point);
+  }
+
+  tick(view: ClusterView): SimAction[] {
+    const s = this.state.services[SERVICE];
+    s.replicas = view.instances.filter((x) => x.role === "live").length;
+    s.shadows = view.instances.length - s.replicas;
+    s.mirrorPercent = view.mirrorPercent;
+    s.weightPercent = view.weightPercent;
+    const forecast = summariseForecast(
+      {
+        at: view.now,
+        currentLoad: view.demand,
+        stepSec: this.stepSec,
+        steps: this.forecaster.forecast,
+        pRise: this.forecaster.pRise,
+      },
+      this.policy,
+    );
+    const d = decide(this.state, { now: view.now, services: { [SERVICE]: view.observations } }, { [SERVICE]: forecast }, this.policy);
+    this.state = d.state;
+    return d.changes.map(toAction).filter((a): a is SimAction => a !== null);
+  }
+}
