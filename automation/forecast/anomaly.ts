@@ -1,5 +1,5 @@
-// Online anomaly detection on one-step forecast residuals: a robust z-score (median and MAD of recent
-// residuals), so a spike cannot inflate the spread that judges the next spike.
+// Online anomaly detection on one-step forecast residuals: a robust z-score (median and a robust spread
+// of recent normal residuals), so a spike cannot inflate the spread that judges the next spike.
 import { insertSorted, quantileSorted, removeSorted } from "./stats";
 
 export interface DetectorOptions {
@@ -53,10 +53,15 @@ export class RobustZDetector {
     return { options: { ...this.options }, recent: [...this.recent], run: this.run };
   }
 
-  /** Robust standard deviation of the recent normal residuals (1.4826 × MAD), never below the floor. */
+  /**
+   * Robust spread of the recent normal residuals: 1.4826 × MAD (σ for a normal core), or the 95th
+   * percentile of absolute deviations / 1.645 when the tails are heavier than normal (bimodal CPU,
+   * bursty counts), so routine jumps do not pass for anomalies. Never below the floor.
+   */
   spread(): number {
     if (this.sorted.length === 0) return MIN_SPREAD;
-    return Math.max(1.4826 * madOfSorted(this.sorted, quantileSorted(this.sorted, 0.5)), MIN_SPREAD);
+    const deviations = deviationsOfSorted(this.sorted, quantileSorted(this.sorted, 0.5));
+    return Math.max(1.4826 * quantileSorted(deviations, 0.5), quantileSorted(deviations, 0.95) / 1.645, MIN_SPREAD);
   }
 
   /** Robust z-score of `residual` against the recent normal residuals (0 until enough are seen). */
@@ -82,8 +87,8 @@ export class RobustZDetector {
   }
 }
 
-/** MAD in O(n) from an ascending array: the deviations on each side of the center are already ordered. */
-function madOfSorted(sorted: readonly number[], center: number): number {
+/** Absolute deviations from `center`, ascending, in O(n): each side of the center is already ordered. */
+function deviationsOfSorted(sorted: readonly number[], center: number): number[] {
   let right = sorted.findIndex((x) => x >= center);
   if (right < 0) right = sorted.length;
   let left = right - 1;
@@ -99,5 +104,5 @@ function madOfSorted(sorted: readonly number[], center: number): number {
       right++;
     }
   }
-  return quantileSorted(deviations, 0.5);
+  return deviations;
 }

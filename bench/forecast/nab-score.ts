@@ -19,6 +19,17 @@ export interface NabScore {
   detectedWindows: number;
   /** Flags outside every window (after probation). */
   falsePositives: number;
+  /** Unnormalised score and its no-detection and perfect bounds, to normalise over a corpus as NAB does. */
+  raw: number;
+  nullScore: number;
+  perfect: number;
+}
+
+/** NAB's corpus score: the sum of raw scores normalised by the summed bounds. */
+export function corpusScore(scores: readonly NabScore[]): number {
+  const sum = (f: (s: NabScore) => number): number => scores.reduce((a, s) => a + f(s), 0);
+  const low = sum((s) => s.nullScore);
+  return (100 * (sum((s) => s.raw) - low)) / (sum((s) => s.perfect) - low);
 }
 
 export function scaledSigmoid(position: number): number {
@@ -76,5 +87,8 @@ export function nabScore(times: readonly number[], flags: readonly boolean[], wi
     windows: scored.length,
     detectedWindows: [...windowScores.values()].filter((s) => s > -profile.fnWeight).length,
     falsePositives,
+    raw,
+    nullScore,
+    perfect,
   };
 }

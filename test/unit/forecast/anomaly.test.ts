@@ -1,7 +1,7 @@
 import test from "ava";
 import { RobustZDetector, createForecaster, detectAnomalies } from "../../../automation/forecast";
 import { makeCalendar } from "../../../automation/forecast/calendar";
-import { nabScore } from "../../../bench/forecast/nab-score";
+import { corpusScore, nabScore } from "../../../bench/forecast/nab-score";
 import { HOUR, daily, gaussian, series } from "./synthetic";
 
 const noise = gaussian(5);
@@ -57,4 +57,5 @@ test("NAB scoring: a detection at a window's start scores 100, none scores 0, fa
   t.true(noisy.score < 100);
   t.like(noisy, { windows: 1, detectedWindows: 1, falsePositives: 2 });
   t.is(nabScore(times, at(100), windows).falsePositives, 0, "probationary detections are not scored");
+  t.is(Math.round(corpusScore([nabScore(times, at(500), windows), nabScore(times, at(), windows)])), 50);
 });
