@@ -15,7 +15,7 @@ function network(f: DockerFoundation, host: string): docker.Network {
 
 export function createContainers(s: DockerSettings, f: DockerFoundation, n: DockerNames, args: InstanceGroupArgs, parent: pulumi.Resource): InstanceGroup {
   const svc = args.service;
-  const image = new docker.RemoteImage(`${svc.name}-${args.role}-image`, { name: imageOf(s, svc), keepLocally: true }, { parent });
+  const image = f.image(imageOf(s, svc), parent);
   const endpoints: Endpoint[] = [];
   for (const host of args.hosts) {
     const name = n.instance(svc, args.role, host);

@@ -10,7 +10,8 @@ import { DockerSettings } from "./settings";
 export interface DockerFoundation {
   networks: Map<string, docker.Network>;
   backbone: docker.Network;
-  images: Map<string, docker.RemoteImage>;
+  /** The image of a reference, pulled once per stack whoever asks first. */
+  image(ref: string, parent: pulumi.Resource): docker.RemoteImage;
 }
 
 /** Static targets: every instance the stack places, and every load balancer's exporter. */
@@ -29,14 +30,18 @@ export function createFoundation(s: DockerSettings, spec: StackSpec, n: DockerNa
   const opts = { parent };
   const networks = new Map(spec.hosts.map((h) => [h, new docker.Network(`network-${h}`, { name: n.hostNetwork(h), labels: labels({ "understudy.host": h }) }, opts)]));
   const backbone = new docker.Network("backbone", { name: n.backbone }, opts);
-  const refs = [s.haproxyImage, s.postgresImage, s.prometheusImage];
-  const images = new Map(refs.map((ref) => [ref, new docker.RemoteImage(`image-${ref}`, { name: ref, keepLocally: true }, opts)]));
+  const images = new Map<string, docker.RemoteImage>();
+  const image = (ref: string, owner: pulumi.Resource): docker.RemoteImage => {
+    const known = images.get(ref) ?? new docker.RemoteImage(`image-${ref}`, { name: ref, keepLocally: true }, { parent: owner });
+    images.set(ref, known);
+    return known;
+  };
   const data = new docker.Volume("prometheus-data", { name: `${n.prefix}-prometheus` }, opts);
   new docker.Container(
     "prometheus",
     {
       name: `${n.prefix}-prometheus`,
-      image: images.get(s.prometheusImage)?.imageId ?? s.prometheusImage,
+      image: image(s.prometheusImage, parent).imageId,
       command: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", `--storage.tsdb.retention.time=${spec.prometheus.retentionHours}h`, "--web.enable-lifecycle"],
       // JSON is YAML: the file Prometheus reads.
       uploads: [{ file: "/etc/prometheus/prometheus.yml", content: prometheusConfig(spec, n) }],
@@ -48,5 +53,5 @@ export function createFoundation(s: DockerSettings, spec: StackSpec, n: DockerNa
     },
     opts,
   );
-  return { networks, backbone, images };
+  return { networks, backbone, image };
 }

@@ -18,7 +18,7 @@ export function createLoadBalancer(s: DockerSettings, f: DockerFoundation, n: Do
     name,
     {
       name,
-      image: f.images.get(s.haproxyImage)?.imageId ?? s.haproxyImage,
+      image: f.image(s.haproxyImage, parent).imageId,
       uploads: [
         { file: `${HAPROXY_DIR}/haproxy.cfg`, content: config },
         { file: `${HAPROXY_DIR}/routing.map`, content: routingMap(svc) },

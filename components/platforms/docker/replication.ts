@@ -49,7 +49,7 @@ function psql(s: DockerSettings, f: DockerFoundation, n: DockerNames, args: Repl
     step.name,
     {
       name,
-      image: f.images.get(s.postgresImage)?.imageId ?? s.postgresImage,
+      image: f.image(s.postgresImage, parent).imageId,
       command: ["sh", "-c", 'printf "%s\\n" "$UNDERSTUDY_SQL" | psql -v ON_ERROR_STOP=1'],
       envs: pulumi.secret(envs),
       networksAdvanced: [{ name: f.backbone.name }],

@@ -56,7 +56,7 @@ export function createStore(s: DockerSettings, f: DockerFoundation, n: DockerNam
     name,
     {
       name,
-      image: f.images.get(s.postgresImage)?.imageId ?? s.postgresImage,
+      image: f.image(s.postgresImage, parent).imageId,
       command: ["postgres", "-c", "wal_level=logical", "-c", "max_wal_senders=16", "-c", "max_replication_slots=16"],
       envs: pulumi.secret(password.apply((pw) => [`POSTGRES_USER=${st.user}`, `POSTGRES_DB=${st.database}`, `POSTGRES_PASSWORD=${pw}`])),
       volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],

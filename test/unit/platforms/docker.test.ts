@@ -49,7 +49,8 @@ test.serial("a container per instance on its host's network; shadows never on a 
   // The environment holds the store's URL, so the whole list is a secret.
   t.true(isSecretInput(shadow.envs));
   t.true(list(plain(shadow.envs)).includes("UNDERSTUDY_ROLE=shadow"));
-  t.is(one(registered, "docker:index/remoteImage:RemoteImage", "orders-live-image").inputs.name, "shop/orders:1.2.3");
+  t.is(one(registered, "docker:index/remoteImage:RemoteImage", "image-shop/orders:1.2.3").inputs.name, "shop/orders:1.2.3");
+  t.is(byType(registered, "docker:index/remoteImage:RemoteImage").filter((r) => r.inputs.name === "shop/orders:1.2.3").length, 1);
 });
 
 test.serial("the HAProxy container: weights in its map, health-checked servers, the Lua mirror", (t) => {
