@@ -21,7 +21,7 @@ export function benchConfig(shadows: Record<string, unknown>, replicas = 2): Rec
         replicas,
         store: { host: "host-1", port: 55432, database: "orders", schema: "demo/schema/orders.sql" },
         shadows,
-        replication: { mode: "async" },
+        replication: { mode: "async", metricsPort: 58187 },
       },
     },
   };

@@ -19,6 +19,7 @@ const config = {
       port: 38100,
       replicas: 2,
       store: { host: "host-1", port: 35432, database: "orders", schema: "demo/schema/orders.sql" },
+      replication: { metricsPort: 38187 },
       shadows: { count: 1 },
     },
   },

@@ -65,3 +65,9 @@ export async function get(url: string, init: RequestInit = {}): Promise<{ status
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: await res.text() };
 }
+
+/** Pids of processes listening on `port` (any loopback address), from `ss`. */
+export function pidsListening(port: number): number[] {
+  const out = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" });
+  return [...out.matchAll(new RegExp(`:${port}\\s.*?pid=(\\d+)`, "g"))].map((m) => Number(m[1]));
+}

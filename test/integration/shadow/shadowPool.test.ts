@@ -16,6 +16,7 @@ const orders = {
   port: 48100,
   replicas: 2,
   store: { host: "host-1", port: 45432, database: "orders", schema: "demo/schema/orders.sql" },
+      replication: { metricsPort: 48187 },
   shadows: { count: 1, mirrorPercent: 100 },
 };
 const base = {
