@@ -105,7 +105,7 @@ export class PipelineForecaster implements Forecaster {
 
     const { model, fallback, used } = this.fitModel(series, periods, horizon, sentinel, sentinelFit.notes, fitNotes);
     notes.push(...fitNotes);
-    const calibrator = new Calibrator(horizon, o.calibrationWindow, offset, sentinel.detector.spread());
+    const freshCalibrator = (): Calibrator => new Calibrator(horizon, o.calibrationWindow, offset, sentinel.detector.spread());
     this.state = {
       report: { model: this.name, points: n, stepMs: grid.stepMs, resampled: grid.resampled, clipped: prepared.clipped, rejected: prepared.rejected, notes, modelsUsed: used },
       bound: prepared.bound,
@@ -115,14 +115,24 @@ export class PipelineForecaster implements Forecaster {
       sentinel,
       model,
       fallback,
-      calibrator,
+      calibrator: freshCalibrator(),
       latest: [],
       updates: emptyUpdates(),
     };
     this.tickNotes = [];
     this.state.latest = this.safeForecast(horizon);
-    calibrator.record(this.state.latest);
-    for (let i = train; i < n; i++) this.absorb({ value: grid.values[i], flag: grid.flags[i] });
+    this.state.calibrator.record(this.state.latest);
+    // The ensemble's weights start equal and need outcomes to settle: its residuals are collected
+    // only after the first third of the held-out tail, so they reflect the weights it will run with.
+    const warmup = this.name === "ensemble" ? train + Math.floor((n - train) / 3) : train;
+    for (let i = train; i < n; i++) {
+      if (i === warmup && i > train) {
+        this.state.calibrator = freshCalibrator();
+        this.state.calibrator.record(this.state.latest);
+      }
+      this.absorb({ value: grid.values[i], flag: grid.flags[i] });
+    }
+    const { calibrator } = this.state;
 
     const anomalies = sentinelFit.anomalies + this.state.updates.anomalies;
     this.state.updates = emptyUpdates();
