@@ -43,7 +43,10 @@ export interface ReplicationSpec {
   driver: ReplicationDriverName;
   /** Port of the replication lag exporter (default 19187 + the service's index). */
   metricsPort: number;
-  /** stream driver: the broker's stream port; the next two ports are its Erlang distribution and epmd ports. */
+  /**
+   * stream driver: the broker's stream port; the next two are its Erlang distribution and epmd ports
+   * (127.0.0.1), the publisher answers on port + 3 on the primary's host, each consumer on port on its host.
+   */
   streamPort: number;
 }
 
@@ -396,5 +399,8 @@ function validateReplication(svc: ServiceSpec, p: Placement, hosts: string[], cl
     claim(lo, sp, `the change-stream broker of '${svc.name}'`, `${key}.replication.streamPort`);
     claim(lo, sp + 1, `the change-stream broker's Erlang distribution of '${svc.name}'`, `${key}.replication.streamPort`);
     claim(lo, sp + 2, `the change-stream broker's epmd of '${svc.name}'`, `${key}.replication.streamPort`);
+    // The publisher on the primary's host and a consumer on each shadow host answer health checks there.
+    claim(hostAddress(hosts, svc.store.host), sp + 3, `the change publisher of '${svc.name}' on ${svc.store.host}`, `${key}.replication.streamPort`);
+    for (const h of replicas) claim(hostAddress(hosts, h), sp, `the change consumer of '${svc.name}' on ${h}`, `${key}.replication.streamPort`);
   }
 }

@@ -16,6 +16,8 @@ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+# The stream replication driver (replication.driver: stream) runs a RabbitMQ node with the streams plugin.
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing Debian packages: ${need[*]}"
   sudo_cmd=""
@@ -23,7 +25,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # The packages' own services are not ours: the stack starts its own processes on its own ports.
-  for svc in haproxy prometheus postgresql; do $sudo_cmd service "$svc" stop >/dev/null 2>&1 || true; done
+  for svc in haproxy prometheus postgresql rabbitmq-server; do $sudo_cmd service "$svc" stop >/dev/null 2>&1 || true; done
 fi
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
   useradd --system --home-dir /var/lib/postgresql --shell /bin/false postgres

@@ -40,14 +40,22 @@ export interface Observation {
   replicas: ReplicaObservation[];
 }
 
+/** The record a fenced primary writes after its last acknowledged write. */
+export interface FenceMarker {
+  /** End of the marker's WAL record, as a byte offset. */
+  lsn: bigint;
+  /** Its content, unique per promotion: what a change-stream consumer records when it applies it. */
+  token: string;
+}
+
 export interface ReplicationDriver {
   readonly name: "logical" | "stream";
   observe(t: ReplicationTopology): Promise<Observation>;
   /**
-   * Resolve once `host` has applied everything up to `lsn` on the (fenced) primary; reject at the
+   * Resolve once `host` has applied everything up to the (fenced) primary's marker; reject at the
    * deadline with how far it got.
    */
-  waitApplied(t: ReplicationTopology, host: string, lsn: bigint, deadline: number): Promise<void>;
+  waitApplied(t: ReplicationTopology, host: string, marker: FenceMarker, deadline: number): Promise<void>;
   /** Stop applying the old primary's changes on this replica, before it takes writes. */
   detach(t: ReplicationTopology, host: string): Promise<void>;
 }

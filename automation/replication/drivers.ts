@@ -1,7 +1,7 @@
 import { ReplicationDriver } from "./driver";
 import { logicalDriver } from "./logicalDriver";
+import { streamDriver } from "./streamDriver";
 
 export function driverFor(name: "logical" | "stream"): ReplicationDriver {
-  if (name === "logical") return logicalDriver;
-  throw new Error(`replication driver '${name}' is not available`);
+  return name === "logical" ? logicalDriver : streamDriver;
 }

@@ -1,7 +1,7 @@
 // The logical driver: a PostgreSQL publication on the primary, a subscription per replica.
 import { Client } from "pg";
 import { dropSubscription, lsnToBigInt, withClient } from "../../components/platforms/local/replicationSql";
-import { Observation, PrimaryObservation, ReplicaObservation, ReplicationDriver, ReplicationTopology } from "./driver";
+import { FenceMarker, Observation, PrimaryObservation, ReplicaObservation, ReplicationDriver, ReplicationTopology } from "./driver";
 
 interface SenderRow {
   application_name: string;
@@ -117,7 +117,8 @@ export const logicalDriver: ReplicationDriver = {
     return { primary: p.obs, replicas };
   },
 
-  async waitApplied(t: ReplicationTopology, host: string, lsn: bigint, deadline: number): Promise<void> {
+  async waitApplied(t: ReplicationTopology, host: string, marker: FenceMarker, deadline: number): Promise<void> {
+    const lsn = marker.lsn;
     const r = t.replicas.find((x) => x.host === host);
     if (!r) throw new Error(`no replica on ${host}`);
     // The primary's slot: what the subscriber confirmed applied and flushed.

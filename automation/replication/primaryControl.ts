@@ -1,7 +1,9 @@
 // What promotion does to the stores themselves, in SQL: fence the old primary, mark the end of its
 // history, carry sequences over (logical replication does not) and open the new one for writes.
+import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { qualified, quoteIdent, schemaFingerprint, withClient } from "../../components/platforms/local/replicationSql";
+import { lsnToBigInt, qualified, quoteIdent, schemaFingerprint, withClient } from "../../components/platforms/local/replicationSql";
+import { FenceMarker } from "./driver";
 
 const CONTROL = { timeoutMs: 2000, applicationName: "understudy-promotion" };
 
@@ -43,17 +45,17 @@ export async function unfence(url: string): Promise<void> {
 
 /**
  * A WAL record after every acknowledged write of a fenced primary: a replica that applied past it
- * has everything. Returns its end LSN as a byte offset.
+ * has everything (the stream driver carries it to the consumers, which record its token).
  */
-export async function fenceMarker(url: string): Promise<bigint> {
+export async function fenceMarker(url: string): Promise<FenceMarker> {
+  const token = randomUUID();
   return withClient(
     url,
     async (c) => {
       await c.query("BEGIN READ WRITE");
-      const r = await c.query<{ lsn: string }>("SELECT pg_logical_emit_message(false, 'understudy-fence', now()::text)::text AS lsn");
+      const r = await c.query<{ lsn: string }>("SELECT pg_logical_emit_message(false, 'understudy-fence', $1)::text AS lsn", [token]);
       await c.query("COMMIT");
-      const [hi, lo] = r.rows[0].lsn.split("/");
-      return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+      return { lsn: lsnToBigInt(r.rows[0].lsn), token };
     },
     CONTROL,
   );

@@ -79,11 +79,12 @@ export async function promote(req: PromotionRequest): Promise<PromotionReport> {
   let catchUpMs = 0;
   if (choice.primaryAlive) {
     await fence(t.primary.url);
-    position = await fenceMarker(t.primary.url);
+    const marker = await fenceMarker(t.primary.url);
+    position = marker.lsn;
     log(`old primary ${t.primary.host} fenced at ${bigIntToLsn(position)}`);
     const waitStart = Date.now();
     try {
-      await req.driver.waitApplied(t, target, position, waitStart + req.policy.maxLagSeconds * 1000 + 1000);
+      await req.driver.waitApplied(t, target, marker, waitStart + req.policy.maxLagSeconds * 1000 + 1000);
     } catch (e) {
       await unfence(t.primary.url).catch(() => undefined);
       throw new PromotionRefused(t.service, [`${target} did not catch up within the lag bound: ${(e as Error).message}; the old primary takes writes again`]);

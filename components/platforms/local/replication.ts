@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ReplicationArgs, ReplicationHandle, Store } from "../../platform";
 import { LocalContext, logDir, supervisorHome, targetsDir } from "./context";
+import { createChangeStream } from "./replicationChangeStream";
 import { publicationName, subscriptionName } from "./replicationSql";
 import { LocalResource } from "./provider";
 
@@ -16,7 +17,7 @@ export interface ReplicationTopology {
   tables: string[];
   primary: { host: string; url: string };
   replicas: { host: string; url: string; subscription: string }[];
-  /** stream driver: the broker and the stream's name. */
+  /** stream driver: the broker (secret URL) and the stream's name. */
   stream?: { url: string; name: string };
 }
 
@@ -77,8 +78,8 @@ export function createReplication(c: LocalContext, args: ReplicationArgs, parent
   const svc = args.service;
   const stores = [{ host: args.primaryHost, store: args.primary }, ...args.replicas];
   const schemas = new Map(stores.map((s) => [s.host, schemaOn(args, s.host, s.store, parent)]));
-  const stream = undefined as undefined | { ready: pulumi.Resource[]; brokerUrl: pulumi.Output<string>; streamName: string };
-  const ready = logical(c, args, schemas, parent);
+  const stream = svc.replication.driver === "stream" ? createChangeStream(c, args, schemas, parent, dependsOn) : undefined;
+  const ready = stream ? stream.ready : logical(c, args, schemas, parent);
   const topology: pulumi.Output<ReplicationTopology> = pulumi
     .all([args.primary.url, ...args.replicas.map((r) => r.store.url), stream?.brokerUrl ?? ""])
     .apply(([primaryUrl, ...rest]) => ({

@@ -1,0 +1,128 @@
+// The stream driver as the exporter and the promotion module see it: each shadow's position lives
+// in its own store (understudy.cdc_position); the primary's view is its WAL position and whether the
+// publisher is connected. Lag in offsets needs the stream's tail, which a long-lived process (the
+// exporter) follows with a consumer of its own.
+import { lsnToBigInt, withClient } from "../../components/platforms/local/replicationSql";
+import { FenceMarker, Observation, PrimaryObservation, ReplicaObservation, ReplicationDriver, ReplicationTopology } from "./driver";
+import { brokerFromUrl, Client as BrokerClient, connectBroker, Offset } from "./streamClient";
+import { detachPosition, Position, readPosition } from "./streamPosition";
+
+const TIMEOUT = { timeoutMs: 1500, applicationName: "understudy-observer" };
+/** A consumer that applied nothing for this long while behind is not keeping up. */
+const STALL_MS = 2500;
+
+const slotOf = (t: ReplicationTopology): string => `understudy_cdc_${t.service.replace(/-/g, "_")}`;
+
+interface PrimaryView {
+  obs: PrimaryObservation;
+  publisher?: { state: string; syncState: string };
+}
+
+async function primaryView(t: ReplicationTopology): Promise<PrimaryView> {
+  try {
+    return await withClient(
+      t.primary.url,
+      async (c) => {
+        const s = await c.query<{ lsn: string; ro: string }>("SELECT pg_current_wal_lsn()::text AS lsn, current_setting('default_transaction_read_only') AS ro");
+        const p = await c.query<{ state: string; sync_state: string }>("SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1", [slotOf(t)]);
+        return {
+          obs: { host: t.primary.host, reachable: true, currentLsn: lsnToBigInt(s.rows[0].lsn), readOnly: s.rows[0].ro === "on" },
+          publisher: p.rows[0] ? { state: p.rows[0].state, syncState: p.rows[0].sync_state } : undefined,
+        };
+      },
+      TIMEOUT,
+    );
+  } catch (e) {
+    return { obs: { host: t.primary.host, reachable: false, error: (e as Error).message } };
+  }
+}
+
+/** The stream's last offset, followed by one consumer per process (started on first use). */
+const tails = new Map<string, { tail?: bigint; client?: Promise<BrokerClient> }>();
+let followTails = false;
+
+/** Long-lived processes (the exporter) follow each stream's tail, for lag in offsets. */
+export function followStreamTails(): void {
+  followTails = true;
+}
+
+function streamTail(t: ReplicationTopology): bigint | undefined {
+  if (!t.stream || !followTails) return undefined;
+  const key = `${t.stream.url}|${t.stream.name}`;
+  let w = tails.get(key);
+  if (!w) {
+    const watch: { tail?: bigint; client?: Promise<BrokerClient> } = {};
+    w = watch;
+    tails.set(key, watch);
+    const name = t.stream.name;
+    watch.client = connectBroker(brokerFromUrl(t.stream.url));
+    watch.client
+      .then((c) =>
+        c.declareConsumer({ stream: name, offset: Offset.last() }, (m) => {
+          if (m.offset !== undefined && (watch.tail === undefined || m.offset > watch.tail)) watch.tail = m.offset;
+        }),
+      )
+      .catch(() => tails.delete(key));
+  }
+  return w.tail;
+}
+
+function replicaFrom(host: string, pos: Position | undefined, p: PrimaryView, tail: bigint | undefined, now: number): ReplicaObservation {
+  const base = { host, applyErrors: pos?.applyErrors ?? 0, syncErrors: 0, syncStandby: p.publisher?.syncState === "quorum" || p.publisher?.syncState === "sync" };
+  if (!pos) return { ...base, state: "initializing" };
+  if (pos.detached) return { ...base, state: "disabled", appliedLsn: pos.lsn };
+  const lagBytes = p.obs.currentLsn !== undefined ? Math.max(0, Number(p.obs.currentLsn - pos.lsn)) : undefined;
+  const lagOffsets = tail !== undefined ? Math.max(0, Number(tail - pos.offset)) : undefined;
+  const applied = pos.appliedAt?.getTime() ?? 0;
+  // Keeping up (heartbeats arrive every second): the delay of the last entry applied; stalled: the
+  // time since the last commit it applied, growing until it moves again.
+  const stalled = now - applied > STALL_MS;
+  const lagSeconds = pos.commitTime ? Math.max(0, ((stalled ? now : applied) - pos.commitTime.getTime()) / 1000) : undefined;
+  const state = p.obs.reachable && !p.publisher ? "stopped" : stalled && p.obs.reachable ? "catchup" : "streaming";
+  return { ...base, state, lagBytes, lagOffsets, lagSeconds, appliedLsn: pos.lsn };
+}
+
+export const streamDriver: ReplicationDriver = {
+  name: "stream",
+
+  async observe(t: ReplicationTopology): Promise<Observation> {
+    const p = await primaryView(t);
+    const tail = streamTail(t);
+    const now = Date.now();
+    const replicas = await Promise.all(
+      t.replicas.map(async (r): Promise<ReplicaObservation> => {
+        try {
+          const pos = await withClient(r.url, (c) => readPosition(c, t.stream?.name ?? ""), TIMEOUT);
+          return replicaFrom(r.host, pos, p, tail, now);
+        } catch (e) {
+          return { host: r.host, state: "unreachable", applyErrors: 0, syncErrors: 0, syncStandby: false, error: (e as Error).message };
+        }
+      }),
+    );
+    return { primary: p.obs, replicas };
+  },
+
+  async waitApplied(t: ReplicationTopology, host: string, marker: FenceMarker, deadline: number): Promise<void> {
+    const r = t.replicas.find((x) => x.host === host);
+    if (!r) throw new Error(`no replica on ${host}`);
+    // The consumer records the marker in the transaction that applies it: past it, it has everything.
+    await withClient(
+      r.url,
+      async (c) => {
+        for (;;) {
+          const pos = await readPosition(c, t.stream?.name ?? "");
+          if (pos?.marker === marker.token) return;
+          if (Date.now() > deadline) throw new Error(`${host} applied up to byte ${pos?.lsn ?? 0n} and has not seen the fence marker`);
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      },
+      TIMEOUT,
+    );
+  },
+
+  async detach(t: ReplicationTopology, host: string): Promise<void> {
+    const r = t.replicas.find((x) => x.host === host);
+    if (!r) throw new Error(`no replica on ${host}`);
+    await withClient(r.url, (c) => detachPosition(c, t.stream?.name ?? ""), TIMEOUT);
+  },
+};
