@@ -52,6 +52,8 @@ async function waitStreaming(i: SubscriptionInputs): Promise<void> {
 }
 
 export async function create(i: SubscriptionInputs): Promise<{ id: string; outs: SubscriptionInputs }> {
+  // Credentials first, before anything changes on the replica: the server's reason, never the URL.
+  await withClient(i.publisherUrl, async () => undefined);
   await withClient(i.url, async (c) => {
     const leftover = await c.query("SELECT 1 FROM pg_subscription WHERE subname = $1", [i.subscription]);
     if ((leftover.rowCount ?? 0) > 0) await dropSubscription(i.url, i.subscription, i.publisherUrl);
