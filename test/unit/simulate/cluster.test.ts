@@ -1,0 +1,70 @@
+import test from "ava";
+import { Cluster, DEFAULT_SIM_PARAMS, SimParams } from "../../../automation/simulate";
+
+const P: SimParams = { ...DEFAULT_SIM_PARAMS, coldStartSec: 120, warmUpSec: 60, coldCapacityFraction: 0.5, mirrorOverhead: 0.02 };
+const T = 1_000_000;
+const sec = (s: number): number => T + s * 1000;
+
+test("live instances share the load in proportion to capacity; CPU, p99 and errors follow M/M/1", (t) => {
+  const c = new Cluster(P, T, 2);
+  const { load, view } = c.measure(T, 150);
+  t.is(load.utilisation, 0.75);
+  t.is(load.liveCapacity, 200);
+  const o = view.observations[0];
+  t.like(o, { role: "live", requestRate: 75, cpu: 0.75, errorRate: 0, up: true });
+  t.true(Math.abs((o.p99Ms as number) - (1000 * Math.log(100)) / (100 * 0.25)) < 1e-9);
+  const over = c.measure(T, 300).view.observations[0];
+  t.like(over, { cpu: 1, requestRate: 100, p99Ms: 10_000 });
+  t.true(Math.abs((over.errorRate as number) - (1 - 1 / 1.5)) < 1e-9);
+});
+
+test("a new instance serves nothing until its cold start is over, then half until warm", (t) => {
+  const c = new Cluster(P, T, 1);
+  c.apply([{ kind: "setLive", count: 2 }], T);
+  t.is(c.coldStarts, 1);
+  t.is(c.measure(sec(60), 50).load.liveCapacity, 100);
+  t.is(c.measure(sec(120), 50).load.liveCapacity, 150);
+  c.warm(sec(120), 30);
+  t.is(c.measure(sec(150), 50).load.liveCapacity, 175);
+  c.warm(sec(150), 30);
+  t.is(c.measure(sec(180), 50).load.liveCapacity, 200);
+});
+
+test("a mirrored shadow warms up and is promoted at full capacity in one action", (t) => {
+  const c = new Cluster(P, T, 1);
+  c.apply([{ kind: "setShadows", count: 1 }, { kind: "setMirror", percent: 100 }], T);
+  c.warm(sec(120), 60);
+  const { view, load } = c.measure(sec(180), 50);
+  t.true(Math.abs(load.utilisation - 0.51) < 1e-9, "mirroring costs the live path 2 %");
+  const shadow = view.observations.find((o) => o.role === "shadow");
+  t.like(shadow, { requestRate: 50, cpu: 0.5 });
+  c.apply([{ kind: "promote", id: shadow?.instance ?? "" }], sec(180));
+  t.is(c.measure(sec(180), 50).load.liveCapacity, 200);
+});
+
+test("an idle shadow's caches go stale slowly; a demoted instance keeps its warmth", (t) => {
+  const c = new Cluster(P, T, 2);
+  const id = c.measure(T, 10).view.observations[1].instance;
+  c.apply([{ kind: "demote", id }], T);
+  const shadow = (): number => c.measure(T, 10).view.instances.find((x) => x.id === id)?.warmth ?? NaN;
+  t.is(shadow(), 1);
+  c.warm(T, 60);
+  t.true(Math.abs(shadow() - 0.9) < 1e-9);
+});
+
+test("scale-down stops booting instances first, then the coldest; only real changes count", (t) => {
+  const c = new Cluster(P, T, 2);
+  c.apply([{ kind: "setLive", count: 3 }], T);
+  c.apply([{ kind: "setLive", count: 2 }], sec(1));
+  const ready = c.measure(sec(1), 10).view.instances;
+  t.deepEqual(ready.map((x) => x.ready), [true, true]);
+  c.apply([{ kind: "setLive", count: 2 }, { kind: "promote", id: "nope" }, { kind: "setMirror", percent: 0 }], sec(2));
+  t.is(c.scaleActions, 2);
+});
+
+test("no strategy runs more instances than there are hosts", (t) => {
+  const c = new Cluster({ ...P, maxInstances: 3 }, T, 1);
+  c.apply([{ kind: "setLive", count: 10 }], T);
+  t.is(c.measure(T, 1).load.instances, 3);
+  t.is(c.coldStarts, 2);
+});
