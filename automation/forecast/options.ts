@@ -31,6 +31,7 @@ export const DEFAULT_LSTM: ResolvedOptions["lstm"] = {
   learningRate: 0.01,
   maxTrainingWindows: 300,
   dailyLagInput: true,
+  networks: 3,
 };
 
 const MEMBERS: readonly MemberKind[] = ["seasonal-naive", "holt-winters", "lstm"];
@@ -75,7 +76,7 @@ export function resolveOptions(options: ForecastOptions = {}): ResolvedOptions {
   check(["auto", "daily", "weekly"].includes(resolved.season), "seasonalNaive.season");
   check(["auto", "none", "daily", "weekly", "daily+weekly"].includes(resolved.hwSeasonality), "holtWinters.seasonality");
   check(["auto", "additive", "multiplicative"].includes(resolved.hwErrorType), "holtWinters.errorType");
-  check(positiveInt(lstm.window) && positiveInt(lstm.hiddenSize) && positiveInt(lstm.iterations) && positiveInt(lstm.maxTrainingWindows), "lstm window, hiddenSize, iterations and maxTrainingWindows must be positive integers");
+  check(positiveInt(lstm.window) && positiveInt(lstm.hiddenSize) && positiveInt(lstm.iterations) && positiveInt(lstm.maxTrainingWindows) && positiveInt(lstm.networks), "lstm window, hiddenSize, iterations, maxTrainingWindows and networks must be positive integers");
   check(lstm.learningRate > 0 && lstm.learningRate < 1, "lstm.learningRate must be in (0, 1) (brain.js refuses others)");
   check(resolved.members.length > 0 && resolved.members.every((m) => MEMBERS.includes(m)), `ensemble.members must be among ${MEMBERS.join(", ")}`);
   check(resolved.halfLifeSteps === null || resolved.halfLifeSteps > 0, "ensemble.halfLifeSteps must be positive");

@@ -81,6 +81,8 @@ export interface LstmOptions {
   maxTrainingWindows?: number;
   /** Feed the load one day before each forecast step as an extra input (needs > 1 day of history). */
   dailyLagInput?: boolean;
+  /** Networks trained from successive seeds and averaged (steadier than one small network). */
+  networks?: number;
 }
 
 export interface ForecastOptions {

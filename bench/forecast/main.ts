@@ -3,6 +3,7 @@
 // fit and predict, and writes bench/results/forecast.json, forecast-details.json, forecast.md and one
 // SVG per series under bench/results/forecast/.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ModelKind, createForecaster, detectAnomalies, parseSeriesCsv } from "../../automation/forecast";
@@ -38,16 +39,18 @@ function timingCheck(): TimingCheck | null {
   if (!fs.existsSync(file)) return null;
   const points = readSeries(file);
   const forecaster = createForecaster("ensemble", { seed: 1 });
+  const cpu = process.cpuUsage();
   let started = performance.now();
   forecaster.fit(points);
   const fitMs = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
   const calls = 200;
   started = performance.now();
   for (let i = 0; i < calls; i++) {
     forecaster.predict(12);
     forecaster.probabilityOfRise(0.2, 6);
   }
-  return { series: shortName(TIMING_SERIES), points: points.length, fitMs, predictMs: (performance.now() - started) / calls };
+  return { series: shortName(TIMING_SERIES), points: points.length, fitMs, fitCpuMs: (user + system) / 1000, predictMs: (performance.now() - started) / calls };
 }
 
 function main(): void {
@@ -104,7 +107,16 @@ function main(): void {
   progress.tick("fit/predict timing");
   progress.done();
 
-  const settings: Settings = { quick, fitDays: config.fitDays, testDays: config.testDays, maxOrigins: config.maxOrigins, seed: config.seed, elapsedSeconds: (Date.now() - started) / 1000 };
+  const settings: Settings = {
+    quick,
+    fitDays: config.fitDays,
+    testDays: config.testDays,
+    maxOrigins: config.maxOrigins,
+    seed: config.seed,
+    elapsedSeconds: (Date.now() - started) / 1000,
+    cpus: os.cpus().length,
+    loadAverage: os.loadavg()[0],
+  };
   const rows = results.flatMap((r) => r.rows);
   fs.mkdirSync(path.join(RESULTS, "forecast"), { recursive: true });
   fs.writeFileSync(path.join(RESULTS, "forecast.json"), JSON.stringify(rows, null, 1));

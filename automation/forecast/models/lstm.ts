@@ -2,7 +2,9 @@
 // the scaled load, time of day and day of week (sin/cos), an event flag, an anomaly flag and, when the
 // history allows, the load one day before the step being forecast. It forecasts all calibrated
 // horizons at once (one output per step ahead, as changes from the current load), so a forecast is a
-// single pass and errors do not compound through fed-back outputs. brain.js's own train() requires
+// single pass and errors do not compound through fed-back outputs. Several networks from different
+// seeds are trained on the same windows and averaged: small LSTMs vary a lot with their initial
+// weights, and the average is steadier than any one of them. brain.js's own train() requires
 // output size = input size, so training drives the network's equations directly, the same way
 // train() does: forward each step against its target, backpropagate, adjust weights (RMSProp).
 import { recurrent } from "brain.js";
@@ -21,6 +23,8 @@ export interface LstmConfig {
   learningRate: number;
   maxTrainingWindows: number;
   dailyLagInput: boolean;
+  /** Networks trained from successive seeds and averaged. */
+  networks: number;
   /** Steps forecast per pass (the calibrated horizon). */
   horizon: number;
   seed: number;
@@ -34,7 +38,7 @@ export interface LstmJSON {
   /** Daily period used for the lag input, or null without it. */
   lagPeriod: number | null;
   trainingError: number;
-  net: NetJSON;
+  nets: NetJSON[];
 }
 
 /** Training windows needed before the LSTM is worth training at all. */
@@ -55,24 +59,28 @@ function features(series: Series, z: (i: number) => number, i: number, lagOffset
 export class Lstm implements PointModel {
   private constructor(
     readonly config: LstmConfig,
-    private readonly net: Net,
+    private readonly nets: Net[],
     private readonly low: number,
     private readonly high: number,
     private readonly lagPeriod: number | null,
+    /** Mean over the networks of their last epoch's error per output. */
     readonly trainingError: number,
   ) {
-    while (net.model.equations.length < config.window) net.bindEquation();
+    for (const net of nets) while (net.model.equations.length < config.window) net.bindEquation();
   }
 
   static fromJSON(json: LstmJSON): Lstm {
-    const net = new recurrent.LSTMTimeStep();
-    net.fromJSON(json.net);
-    return new Lstm(json.config, net, json.low, json.high, json.lagPeriod, json.trainingError);
+    const nets = json.nets.map((saved) => {
+      const net = new recurrent.LSTMTimeStep();
+      net.fromJSON(saved);
+      return net;
+    });
+    return new Lstm(json.config, nets, json.low, json.high, json.lagPeriod, json.trainingError);
   }
 
   get description(): string {
     const c = this.config;
-    return `lstm (window ${c.window}, hidden ${c.hiddenSize}, ${c.iterations} iterations, ${this.lagPeriod ? "with" : "without"} daily lag input; training error ${this.trainingError.toPrecision(3)})`;
+    return `lstm (window ${c.window}, hidden ${c.hiddenSize}, ${c.iterations} iterations, ${this.nets.length} network(s) averaged, ${this.lagPeriod ? "with" : "without"} daily lag input; training error ${this.trainingError.toPrecision(3)})`;
   }
 
   private scale(v: number): number {
@@ -91,13 +99,18 @@ export class Lstm implements PointModel {
     const z = (i: number): number => (i <= last ? this.scale(series.value(i)) : extension[i - last - 1]);
     let origin = last;
     while (extension.length < h) {
-      let out: Float32Array = new Float32Array(0);
-      for (let s = 0; s < window; s++) {
+      const inputs = Array.from({ length: window }, (_, s) => {
         const i = origin - window + 1 + s;
-        out = this.net.model.equations[s].runInput(features(series, z, i, this.lagOffset, i <= last)).weights;
+        return features(series, z, i, this.lagOffset, i <= last);
+      });
+      const mean = new Array<number>(horizon).fill(0);
+      for (const net of this.nets) {
+        let out: Float32Array = new Float32Array(0);
+        inputs.forEach((x, s) => (out = net.model.equations[s].runInput(x).weights));
+        for (let k = 0; k < horizon; k++) mean[k] += out[k] / this.nets.length;
       }
       const current = z(origin);
-      for (let k = 0; k < horizon; k++) extension.push(current + out[k]);
+      for (let k = 0; k < horizon; k++) extension.push(current + mean[k]);
       origin += horizon;
     }
     const values = extension.slice(0, h).map((s) => Math.max(this.low + s * (this.high - this.low), 0));
@@ -117,7 +130,7 @@ export class Lstm implements PointModel {
       high: this.high,
       lagPeriod: this.lagPeriod,
       trainingError: this.trainingError,
-      net: this.net.toJSON(),
+      nets: this.nets.map((net) => net.toJSON()),
     };
   }
 
@@ -162,30 +175,50 @@ export class Lstm implements PointModel {
       }
     }
 
-    const random = seededRandom(config.seed);
-    let error = NaN;
-    const net = withRandom(random, () => {
-      const n = new recurrent.LSTMTimeStep({ inputSize: lagPeriod === null ? 7 : 8, hiddenLayers: [config.hiddenSize], outputSize: horizon, learningRate: config.learningRate });
-      n.initialize();
-      while (n.model.equations.length < window) n.bindEquation();
-      for (let epoch = 0; epoch < config.iterations; epoch++) {
-        let sum = 0;
-        for (const e of shuffled(ends, random)) {
-          for (let s = 0; s < window; s++) {
-            const i = e - window + 1 + s;
-            sum += n.model.equations[s].predictTarget(inputs.get(i) as Float32Array, targets.get(i) as Float32Array);
-          }
-          n.backpropagate();
-          n.adjustWeights();
-        }
-        error = sum / (ends.length * window * horizon);
-        if (!Number.isFinite(error)) break;
-      }
-      return n;
-    });
-    if (!Number.isFinite(error)) return `training diverged (error ${error})`;
-    const weightsFinite = net.model.allMatrices.every((m) => m.weights.every(Number.isFinite));
-    if (!weightsFinite) return "training diverged (non-finite weights)";
-    return new Lstm(config, net, low, high, lagPeriod, error);
+    const nets: Net[] = [];
+    const errors: number[] = [];
+    for (let k = 0; k < config.networks; k++) {
+      const trained = trainNetwork(config, config.seed + k, lagPeriod === null ? 7 : 8, ends, inputs, targets);
+      if (typeof trained === "string") return trained;
+      nets.push(trained.net);
+      errors.push(trained.error);
+    }
+    return new Lstm(config, nets, low, high, lagPeriod, errors.reduce((a, b) => a + b, 0) / errors.length);
   }
+}
+
+/** Trains one network on the given windows; a reason instead when training diverges. */
+function trainNetwork(
+  config: LstmConfig,
+  seed: number,
+  inputSize: number,
+  ends: readonly number[],
+  inputs: Map<number, Float32Array>,
+  targets: Map<number, Float32Array>,
+): { net: Net; error: number } | string {
+  const { window, horizon } = config;
+  const random = seededRandom(seed);
+  let error = NaN;
+  const net = withRandom(random, () => {
+    const n = new recurrent.LSTMTimeStep({ inputSize, hiddenLayers: [config.hiddenSize], outputSize: horizon, learningRate: config.learningRate });
+    n.initialize();
+    while (n.model.equations.length < window) n.bindEquation();
+    for (let epoch = 0; epoch < config.iterations; epoch++) {
+      let sum = 0;
+      for (const e of shuffled(ends, random)) {
+        for (let s = 0; s < window; s++) {
+          const i = e - window + 1 + s;
+          sum += n.model.equations[s].predictTarget(inputs.get(i) as Float32Array, targets.get(i) as Float32Array);
+        }
+        n.backpropagate();
+        n.adjustWeights();
+      }
+      error = sum / (ends.length * window * horizon);
+      if (!Number.isFinite(error)) break;
+    }
+    return n;
+  });
+  if (!Number.isFinite(error)) return `training diverged (error ${error})`;
+  if (!net.model.allMatrices.every((m) => m.weights.every(Number.isFinite))) return "training diverged (non-finite weights)";
+  return { net, error };
 }

@@ -114,7 +114,7 @@ test("LSTM divergence in training (a non-finite error) leaves the model out with
   const values = base.map((p) => p.v);
   values[50] = NaN;
   const s = new Series(base[0].t, HOUR, 0, values, values.map(() => 0), makeCalendar("UTC", []), 1000);
-  const result = Lstm.train(s, { window: 8, hiddenSize: 4, iterations: 2, maxTrainingWindows: 30, learningRate: 0.01, dailyLagInput: true, horizon: 12, seed: 1 }, periodsFor(HOUR), []);
+  const result = Lstm.train(s, { window: 8, hiddenSize: 4, iterations: 2, maxTrainingWindows: 30, learningRate: 0.01, dailyLagInput: true, networks: 1, horizon: 12, seed: 1 }, periodsFor(HOUR), []);
   t.is(result, "training diverged (error NaN)");
 });
 

@@ -19,4 +19,4 @@ export function gaussian(seed: number): () => number {
 }
 
 /** An LSTM small enough for unit tests. */
-export const TINY_LSTM: ForecastOptions["lstm"] = { window: 8, hiddenSize: 4, iterations: 3, maxTrainingWindows: 30 };
+export const TINY_LSTM: ForecastOptions["lstm"] = { window: 8, hiddenSize: 4, iterations: 3, maxTrainingWindows: 30, networks: 2 };
