@@ -7,7 +7,7 @@ import { promoteService } from "../../../automation/replication";
 import { processesMatching, ROOT, testStack } from "../../helpers/stack";
 import { eventually, postOrder, replicationConfig, sql, topology } from "./fixture";
 
-const BASE = 25000;
+const BASE = 27000;
 const LB = `http://127.0.0.1:${BASE + 80}`;
 const PROM = `http://127.0.0.1:${BASE + 90}`;
 const serial = process.env.UNDERSTUDY_STREAM_DRIVER === "off" ? test.serial.skip : test.serial;
