@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const warm: number[] = [];
   const cold: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const s = await upStack(`bench-warm-${i}`, benchConfig({ count: 1 }, 1));
+    const s = await upStack(`bench-warm-${i}`, benchConfig({ count: 1, hosts: ["host-3"] }, 1));
     try {
       // Warm: the shadow is running and in sync; the decision is a weight.
       let t0 = Date.now();
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       warm.push(await until((inst) => inst.includes("shadow"), t0));
       await localWeights(s.stateDir, "orders").setShadowWeight(0);
       // Cold: a new live instance on a free host, through config + `up`; served once it answers.
-      const services = benchConfig({ count: 1 }, 2)["understudy:services"];
+      const services = benchConfig({ count: 1, hosts: ["host-3"] }, 2)["understudy:services"];
       t0 = Date.now();
       await writeConfig(s.stack, { "understudy:services": services });
       await s.stack.up({ onOutput: () => undefined });
