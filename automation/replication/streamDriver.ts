@@ -15,7 +15,7 @@ const slotOf = (t: ReplicationTopology): string => `understudy_cdc_${t.service.r
 
 interface PrimaryView {
   obs: PrimaryObservation;
-  publisher?: { state: string; syncState: string };
+  publisher?: { state: string; syncState: string; sentLsn: bigint };
 }
 
 async function primaryView(t: ReplicationTopology): Promise<PrimaryView> {
@@ -24,10 +24,13 @@ async function primaryView(t: ReplicationTopology): Promise<PrimaryView> {
       t.primary.url,
       async (c) => {
         const s = await c.query<{ lsn: string; ro: string }>("SELECT pg_current_wal_lsn()::text AS lsn, current_setting('default_transaction_read_only') AS ro");
-        const p = await c.query<{ state: string; sync_state: string }>("SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1", [slotOf(t)]);
+        const p = await c.query<{ state: string; sync_state: string; sent: string }>(
+          "SELECT state, sync_state, sent_lsn::text AS sent FROM pg_stat_replication WHERE application_name = $1",
+          [slotOf(t)],
+        );
         return {
           obs: { host: t.primary.host, reachable: true, currentLsn: lsnToBigInt(s.rows[0].lsn), readOnly: s.rows[0].ro === "on" },
-          publisher: p.rows[0] ? { state: p.rows[0].state, syncState: p.rows[0].sync_state } : undefined,
+          publisher: p.rows[0] ? { state: p.rows[0].state, syncState: p.rows[0].sync_state, sentLsn: lsnToBigInt(p.rows[0].sent) } : undefined,
         };
       },
       TIMEOUT,
@@ -74,10 +77,12 @@ function replicaFrom(host: string, pos: Position | undefined, p: PrimaryView, ta
   const lagBytes = p.obs.currentLsn !== undefined ? Math.max(0, Number(p.obs.currentLsn - pos.lsn)) : undefined;
   const lagOffsets = tail !== undefined ? Math.max(0, Number(tail - pos.offset)) : undefined;
   const applied = pos.appliedAt?.getTime() ?? 0;
-  // Keeping up (heartbeats arrive every second): the delay of the last entry applied; stalled: the
-  // time since the last commit it applied, growing until it moves again.
-  const stalled = now - applied > STALL_MS;
-  const lagSeconds = pos.commitTime ? Math.max(0, ((stalled ? now : applied) - pos.commitTime.getTime()) / 1000) : undefined;
+  // Applied everything the publisher was sent: nothing to wait for, however long ago that was.
+  const caughtUp = p.publisher !== undefined && pos.lsn >= p.publisher.sentLsn;
+  // Keeping up (heartbeats arrive every second while WAL moves): the delay of the last entry applied;
+  // stalled: the time since the last commit it applied, growing until it moves again.
+  const stalled = !caughtUp && now - applied > STALL_MS;
+  const lagSeconds = caughtUp ? 0 : pos.commitTime ? Math.max(0, ((stalled ? now : applied) - pos.commitTime.getTime()) / 1000) : undefined;
   const state = p.obs.reachable && !p.publisher ? "stopped" : stalled && p.obs.reachable ? "catchup" : "streaming";
   return { ...base, state, lagBytes, lagOffsets, lagSeconds, appliedLsn: pos.lsn };
 }

@@ -4,7 +4,7 @@
 // The stream driver (RabbitMQ) is left out when UNDERSTUDY_STREAM_DRIVER=off.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { localStonith, promoteService } from "../../automation/replication";
+import { localStonith, promoteService, PromotionRefused } from "../../automation/replication";
 import { topologyFromState } from "../../automation/replication/topology";
 import { ROOT, testStack } from "../../test/helpers/stack";
 import { replicationConfig } from "../../test/integration/replication/fixture";
@@ -20,7 +20,7 @@ interface DriverResult {
   lag: { mode: "sync" | "async"; runs: LagRun[] }[];
   service: { mode: "sync" | "async"; latency: ServiceLatency }[];
   syncOverAsyncP50: number;
-  promotion: { kind: "switchover" | "kill"; from: string; to: string; writableAfterMs: number; repointMs: number; totalMs: number; unavailableMs: number }[];
+  promotion: ({ kind: "switchover" | "kill"; from: string; to: string; writableAfterMs: number; repointMs: number; totalMs: number; unavailableMs: number } | { kind: "switchover" | "kill"; refused: string[] })[];
 }
 
 async function firstAck(lb: string, after: number, timeoutMs: number, prefix: string): Promise<number> {
@@ -86,6 +86,12 @@ async function benchDriver(driver: "logical" | "stream", base: number): Promise<
         const p = { kind, from: report.from, to: report.to, writableAfterMs: report.timings.writableAfterMs, repointMs: report.timings.repointMs ?? NaN, totalMs: report.timings.totalMs, unavailableMs: back - t0 };
         say(`${kind} ${p.from} → ${p.to}: store writable after ${p.writableAfterMs} ms, repoint (up) ${p.repointMs} ms, total ${p.totalMs} ms, service writes back after ${p.unavailableMs} ms`);
         result.promotion.push(p);
+      } catch (e) {
+        // A refusal is a result too (e.g. shadows still catching up after the async run): say why, go on.
+        if (!(e instanceof PromotionRefused)) throw e;
+        say(`${kind}: refused: ${e.reasons.join("; ")}`);
+        result.promotion.push({ kind, refused: e.reasons });
+        if (kind === "kill") break;
       } finally {
         await release?.();
       }
@@ -118,7 +124,11 @@ function report(results: DriverResult[]): string {
   lines.push("", ...results.map((d) => `Sync / async p50 ratio, ${d.driver}: ${d.syncOverAsyncP50.toFixed(2)}`));
   lines.push("", "## Promotion (sync mode)", "", "Store writable = fence (or death) → the shadow takes writes; repoint = stack config + `up` (live instances restart on the new primary, replication re-created); service back = event → first write acknowledged through HAProxy.", "");
   lines.push("| driver | event | from → to | store writable ms | repoint ms | total ms | service back ms |", "|---|---|---|---|---|---|---|");
-  for (const d of results) for (const p of d.promotion) lines.push(`| ${d.driver} | ${p.kind} | ${p.from} → ${p.to} | ${p.writableAfterMs} | ${p.repointMs} | ${p.totalMs} | ${p.unavailableMs} |`);
+  for (const d of results) {
+    for (const p of d.promotion) {
+      lines.push("refused" in p ? `| ${d.driver} | ${p.kind} | refused: ${p.refused.join("; ")} | | | | |` : `| ${d.driver} | ${p.kind} | ${p.from} → ${p.to} | ${p.writableAfterMs} | ${p.repointMs} | ${p.totalMs} | ${p.unavailableMs} |`);
+    }
+  }
   return lines.join("\n") + "\n";
 }
 
