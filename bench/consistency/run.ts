@@ -69,9 +69,15 @@ async function until(what: string, f: () => boolean, timeoutMs: number): Promise
   }
 }
 
+/** N events drawn at random (seeded): each a kill -9 or a graceful switchover. */
+export function drawKinds(count: number, seed: number): EventKind[] {
+  const rand = mulberry32(seed);
+  return Array.from({ length: count }, (): EventKind => (rand() < 0.5 ? "kill" : "switchover"));
+}
+
 export async function runConsistency(o: ConsistencyOptions): Promise<ConsistencyResult> {
   const log = o.log ?? (() => undefined);
-  const kinds = Array.isArray(o.kinds) ? o.kinds : ((rand) => Array.from({ length: (o.kinds as { count: number }).count }, (): EventKind => (rand() < 0.5 ? "kill" : "switchover")))(mulberry32(o.kinds.seed));
+  const kinds = Array.isArray(o.kinds) ? o.kinds : drawKinds(o.kinds.count, o.kinds.seed);
   const prefix = `jepsen-${o.mode}-${Date.now().toString(36)}`;
   const w = startWriters(o.lb, { clients: o.clients, ratePerClient: o.ratePerClient, prefix });
   const events: EventResult[] = [];
