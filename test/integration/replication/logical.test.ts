@@ -37,7 +37,8 @@ test.serial("sync logical replication: copy, stream, commit waits for a shadow, 
       t.is(Number(rows[0].n), 20, r.host);
     }
 
-    // The shadow on host-3 serves what its own replica holds.
+    // The shadow on host-3 serves the replicated rows. (That it reads its own replica rather than
+    // the primary needs the local platform's instances to honour InstanceGroupArgs.databaseUrls.)
     const shadow = await fetch(`http://127.0.1.3:${BASE + 100}/orders?limit=50`).then((r) => r.json() as Promise<{ orders: { request_id: string }[] }>);
     t.is(shadow.orders.filter((o) => o.request_id?.startsWith("it-logical-")).length, 20);
 
