@@ -28,7 +28,7 @@ const { understudyProgram } = require("../../../components/program") as typeof i
 
 const raw = {
   "understudy:services": JSON.stringify({
-    orders: { command: "node dist/demo/service/main.js", port: 18100, replicas: 2, store: { host: "host-1" }, shadows: { count: 2 } },
+    orders: { command: "node dist/demo/service/main.js", port: 18100, replicas: 2, store: { host: "host-1", schema: "demo/schema/orders.sql" }, shadows: { count: 2 } },
   }),
 };
 
