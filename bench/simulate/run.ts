@@ -17,10 +17,16 @@ import {
   recordTape,
   simulate,
 } from "../../automation/simulate";
-import { HPA, PARAMS, REFIT, SWEEP, benchPolicy } from "./setup";
+import { HPA, PARAMS, REFIT, SWEEP, benchPolicy, refitEverySec } from "./setup";
 
 export interface SweepRow extends SimResult {
   degradedCostPerMinute: number;
+}
+
+/** Wall-clock and this process's CPU seconds (the machine is shared: CPU time is the steadier figure). */
+export interface Seconds {
+  wall: number;
+  cpu: number;
 }
 
 export interface SeriesTiming {
@@ -29,12 +35,12 @@ export interface SeriesTiming {
   stepSec: number;
   points: number;
   /** Recording the forecasts (fits, updates, predictions), per model kind. */
-  tapeSeconds: Record<string, number>;
+  tape: Record<string, Seconds>;
   fits: number;
   /** Replaying each strategy on the recorded forecasts. */
-  simSeconds: Record<string, number>;
+  replay: Record<string, Seconds>;
   /** Everything one understudy run needs: its tape plus its replay. */
-  understudySeconds: number;
+  understudy: Seconds;
 }
 
 export interface SeriesRun {
@@ -45,7 +51,13 @@ export interface SeriesRun {
   timing: SeriesTiming;
 }
 
-const seconds = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
+function timed<T>(f: () => T): [T, Seconds] {
+  const wall = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  const value = f();
+  const used = process.cpuUsage(cpu);
+  return [value, { wall: Number(process.hrtime.bigint() - wall) / 1e9, cpu: (used.user + used.system) / 1e6 }];
+}
 
 export function runSeries(name: string, raw: Point[], forecastOptions: ForecastOptions, understudyKind: ModelKind): SeriesRun {
   const trace = prepareTrace(raw);
@@ -54,22 +66,22 @@ export function runSeries(name: string, raw: Point[], forecastOptions: ForecastO
   const policy = benchPolicy();
   const hSteps = horizonSteps(policy, trace.stepSec);
   const steps = Math.max(hSteps, leadSteps(PARAMS, trace.stepSec));
-  const tapeSeconds: Record<string, number> = {};
+  const replayDays = (replay[replay.length - 1].t - replay[0].t) / 86_400_000;
+  const refit = { refitEverySec: refitEverySec(replayDays), fitWindowSec: REFIT.fitWindowSec };
+  const tapeSeconds: Record<string, Seconds> = {};
   const tape = (kind: ModelKind): ForecastTape => {
-    const t = process.hrtime.bigint();
-    const recorded = recordTape(history, replay, { kind, options: forecastOptions, ...REFIT, steps, rise: { r: policy.riseThreshold, steps: hSteps } });
-    tapeSeconds[kind] = seconds(t);
+    const [recorded, used] = timed(() => recordTape(history, replay, { kind, options: forecastOptions, ...refit, steps, rise: { r: policy.riseThreshold, steps: hSteps } }));
+    tapeSeconds[kind] = used;
     return recorded;
   };
   const hwTape = tape("holt-winters");
   const usTape = understudyKind === "holt-winters" ? hwTape : tape(understudyKind);
 
-  const simSeconds: Record<string, number> = {};
+  const simSeconds: Record<string, Seconds> = {};
   const timelines: Record<string, Timeline> = {};
   const run = (strategy: Strategy): SimResult => {
-    const t = process.hrtime.bigint();
-    const { result, timeline } = simulate(name, trace, strategy, PARAMS);
-    simSeconds[strategy.name] = seconds(t);
+    const [{ result, timeline }, used] = timed(() => simulate(name, trace, strategy, PARAMS));
+    simSeconds[strategy.name] = used;
     timelines[strategy.name] = timeline;
     return result;
   };
@@ -92,13 +104,13 @@ export function runSeries(name: string, raw: Point[], forecastOptions: ForecastO
     timelines,
     timing: {
       series: name,
-      replayDays: (replay[replay.length - 1].t - replay[0].t) / 86_400_000,
+      replayDays,
       stepSec: trace.stepSec,
       points: trace.points.length,
-      tapeSeconds,
+      tape: tapeSeconds,
       fits: usTape.fits,
-      simSeconds,
-      understudySeconds: tapeSeconds[understudyKind] + simSeconds.understudy,
+      replay: simSeconds,
+      understudy: { wall: tapeSeconds[understudyKind].wall + simSeconds.understudy.wall, cpu: tapeSeconds[understudyKind].cpu + simSeconds.understudy.cpu },
     },
   };
 }

@@ -32,8 +32,13 @@ export function benchPolicy(degradedCostPerMinute = PARAMS.degradedCostPerMinute
 /** The cost model's price of a degraded minute (a down minute at 10×): the cost/violation trade-off it walks. */
 export const SWEEP = [0.02, 0.1, 1, 5];
 
-/** Forecaster refits: weekly, on the last three weeks; update() with every point in between. */
-export const REFIT = { refitEverySec: 7 * 86_400, fitWindowSec: 21 * 86_400 };
+/**
+ * Forecaster refits on the last three weeks, weekly but at most three times per replay (an ensemble
+ * fit trains an LSTM: seconds each); update() with every point in between.
+ */
+export const REFIT = { minRefitDays: 7, maxRefits: 3, fitWindowSec: 21 * 86_400 };
+
+export const refitEverySec = (replayDays: number): number => Math.max(REFIT.minRefitDays, replayDays / REFIT.maxRefits) * 86_400;
 
 const KEYS = [
   "realKnownCause/nyc_taxi.csv",
