@@ -38,6 +38,7 @@ export interface Fitted {
   updates: Updates;
 }
 
+/** Calibrated steps unless configured: at least an hour ahead and at least 12 steps, at most 120. */
 export function defaultHorizon(stepMs: number): number {
   return Math.min(120, Math.max(12, Math.ceil(HOUR_MS / stepMs)));
 }

@@ -77,6 +77,8 @@ function main(): void {
     threshold: 0.8,
     seed: 42,
     plotDays: 3,
+    // A quick run is a smoke test: one LSTM network instead of three.
+    lstm: quick ? { networks: 1 } : undefined,
   };
   const windows = loadWindows();
   const anomalyKeys = given.length > 0 ? given.filter((k) => windows[k]) : quick ? specs.map((s) => s.key) : Object.keys(windows).filter((k) => k.startsWith("real"));
@@ -118,7 +120,10 @@ function main(): void {
     loadAverage: os.loadavg()[0],
   };
   const rows = results.flatMap((r) => r.rows);
-  fs.mkdirSync(path.join(RESULTS, "forecast"), { recursive: true });
+  const plots = path.join(RESULTS, "forecast");
+  fs.mkdirSync(plots, { recursive: true });
+  // Plots of series no longer in the run would be stale.
+  for (const f of fs.readdirSync(plots)) if (f.endsWith(".svg")) fs.rmSync(path.join(plots, f));
   fs.writeFileSync(path.join(RESULTS, "forecast.json"), JSON.stringify(rows, null, 1));
   fs.writeFileSync(
     path.join(RESULTS, "forecast-details.json"),
@@ -126,7 +131,7 @@ function main(): void {
   );
   for (const r of results) {
     const svg = plotSvg(r);
-    if (svg) fs.writeFileSync(path.join(RESULTS, "forecast", `${r.series}.svg`), svg);
+    if (svg) fs.writeFileSync(path.join(plots, `${r.series}.svg`), svg);
   }
   fs.writeFileSync(path.join(RESULTS, "forecast.md"), markdownReport(results, anomalies, timing, settings));
 
