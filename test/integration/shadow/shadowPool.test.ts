@@ -86,7 +86,9 @@ test.serial("weights move at run time without a reload; every live instance dead
 });
 
 test.serial("canary: a shadow answering 20 % 5xx is rolled back; a healthy one reaches 100 %", async (t) => {
-  const policy = { steps: [50, 100], intervalSec: 3, maxErrorRateDelta: 0.05, maxP99Ratio: 3, minRequests: 10, p99FloorMs: 100 };
+  // Latency judging is covered by the unit tests; here a shared CI machine must not turn a cold shadow's
+  // first slow requests into a rollback, so only the error rate decides.
+  const policy = { steps: [50, 100], intervalSec: 3, maxErrorRateDelta: 0.05, maxP99Ratio: 10, minRequests: 10, p99FloorMs: 1000 };
   const faulty = { ...orders, shadows: { count: 1, env: { FAULT_ERROR_RATE: "0.2" } } };
   for (const [name, svc, expected] of [
     ["it-canary-bad", faulty, "rolledBack"],
