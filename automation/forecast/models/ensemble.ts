@@ -1,6 +1,6 @@
-// The ensemble: members weighted per horizon by the inverse of their recent out-of-sample squared
-// error, so a member that gets worse loses weight on its own. A member that cannot forecast this tick
-// (a diverged LSTM) is left out and the reason noted; the others carry on.
+// The ensemble: members weighted per horizon by their recent out-of-sample mean squared error,
+// w ∝ MSE^-power, so a member that gets worse loses weight on its own. A member that cannot
+// forecast this tick (a diverged LSTM) is left out and the reason noted; the others carry on.
 import { Series } from "../series";
 import { MemberKind } from "../types";
 import { ModelFailure, PointModel } from "./model";
@@ -55,7 +55,7 @@ export class Ensemble implements PointModel {
   }
 
   get description(): string {
-    return `ensemble of ${this.members.map((m) => m.kind).join(", ")} (inverse recent MSE per horizon)`;
+    return `ensemble of ${this.members.map((m) => m.kind).join(", ")} (weights ∝ recent MSE^-${this.power} per horizon)`;
   }
 
   /** Weights at horizon `k` (1-based) among the members that could forecast at the latest origin. */
