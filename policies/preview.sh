@@ -10,7 +10,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 config="$(realpath "${1:-$root/Pulumi.dev.yaml}")"
 policy_config="${2:+$(realpath "$2")}"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# `stack init` writes the throwaway stack's salt beside Pulumi.yaml: removed on exit too.
+trap 'rm -rf "$work" "$root/Pulumi.policy-gate.yaml"' EXIT
 cd "$root"
 # Plugins, language host and offline settings as every other flow; backend and passphrase our own.
 eval "$(node -e '
