@@ -14,13 +14,16 @@ export interface Foundation {
   prometheusUrl: pulumi.Output<string>;
 }
 
-export function prometheusConfig(spec: StackSpec, targets: string): string {
+export function prometheusConfig(spec: StackSpec, targets: string, rules: string): string {
   const s = spec.prometheus.scrapeIntervalSeconds;
   return [
     "global:",
     `  scrape_interval: ${s}s`,
     `  scrape_timeout: ${s}s`,
     `  evaluation_interval: ${s}s`,
+    // understudy's recording and alert rules (monitoring/understudy.rules.yml).
+    "rule_files:",
+    `  - '${rules}'`,
     "scrape_configs:",
     "  - job_name: understudy",
     "    file_sd_configs:",
@@ -39,7 +42,7 @@ export function createFoundation(c: LocalContext, spec: StackSpec, parent: pulum
   const supervisor = new LocalResource("supervisorDaemon", "supervisor", { home: supervisorHome(c) }, { parent, dependsOn: [root] });
   const opts = { parent, dependsOn: [supervisor] };
   const promDir = path.join(c.stateDir, "prometheus");
-  const content = prometheusConfig(spec, targetsDir(c));
+  const content = prometheusConfig(spec, targetsDir(c), path.join(c.root, "monitoring", "understudy.rules.yml"));
   const config = new LocalResource("file", "prometheus-config", { path: path.join(promDir, "prometheus.yml"), content }, opts);
   const data = new LocalResource("directory", "prometheus-data", { path: path.join(promDir, "data") }, opts);
   const prometheus = new LocalResource(

@@ -21,6 +21,7 @@ export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent
   for (const host of args.hosts) {
     const name = instanceName(svc.name, args.role, host);
     const address = hostAddress(c.hosts, host);
+    const url = args.databaseUrls?.[host] ?? args.databaseUrl;
     const proc = new LocalResource(
       "process",
       name,
@@ -42,7 +43,8 @@ export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent
           CPU_COST_MS: String(svc.cpuCostMs),
           AGENT_PORT: String(agentPort(svc.port)),
         },
-        secretEnv: args.databaseUrl ? pulumi.secret(args.databaseUrl.apply((u) => ({ DATABASE_URL: u }))) : {},
+        // A shadow reads its own replica store (fed by the replication stream); live reads the primary.
+        secretEnv: url ? pulumi.secret(url.apply((u) => ({ DATABASE_URL: u }))) : {},
         address,
         port: svc.port,
         healthPath: svc.healthPath,
