@@ -10,6 +10,7 @@ import { topologyFromState } from "../../automation/replication/topology";
 import { longestGap, verdict } from "./check";
 import { killStore } from "./faults";
 import { Attempt, startWriters } from "./writers";
+import { seededRandom } from "../../automation/forecast/random";
 
 export type EventKind = "kill" | "switchover";
 
@@ -50,17 +51,6 @@ export interface ConsistencyOptions {
   log?: (line: string) => void;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function until(what: string, f: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!f()) {
@@ -71,7 +61,7 @@ async function until(what: string, f: () => boolean, timeoutMs: number): Promise
 
 /** N events drawn at random (seeded): each a kill -9 or a graceful switchover. */
 export function drawKinds(count: number, seed: number): EventKind[] {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   return Array.from({ length: count }, (): EventKind => (rand() < 0.5 ? "kill" : "switchover"));
 }
 

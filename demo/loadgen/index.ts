@@ -14,4 +14,5 @@ export {
   type RateSchedule,
   type ScheduleOptions,
 } from "./trace";
-export { runLoad, writeRecords, seededRandom, type LoadOptions, type LoadResult, type ReadMix } from "./run";
+export { seededRandom } from "../../automation/forecast/random";
+export { runLoad, writeRecords, type LoadOptions, type LoadResult, type ReadMix } from "./run";

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import { performance } from "node:perf_hooks";
 import { once } from "node:events";
+import { seededRandom } from "../../automation/forecast/random";
 import { LoadRecords, type Kind } from "./records";
 import { DEFAULT_LATE_MS, summarize, type LoadSummary } from "./stats";
 import { buildSchedule, constantSchedule, expectedRequests, loadTrace, parseTimestamp, sendTimes, type RateSchedule, type Trace } from "./trace";
@@ -65,17 +66,6 @@ export interface LoadResult extends LoadSummary {
   capped: boolean;
 }
 
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function resolveSchedule(o: LoadOptions): RateSchedule {
   if (o.schedule) return o.schedule;
