@@ -141,11 +141,12 @@ function parseValue(key: string, v: unknown): unknown {
   return v;
 }
 
-function objectAt(key: string, v: unknown, allowed: string[]): Raw {
+/** An object-valued key (an object, or JSON text of one); with `allowed`, any other key is an error. */
+export function objectAt(key: string, v: unknown, allowed?: string[]): Raw {
   const parsed = parseValue(key, v ?? {});
   if (!isObject(parsed)) throw new ConfigError(key, "must be an object");
   for (const k of Object.keys(parsed)) {
-    if (!allowed.includes(k)) {
+    if (allowed && !allowed.includes(k)) {
       throw new ConfigError(`${key}.${k}`, `unknown key; allowed keys are ${allowed.join(", ")}`);
     }
   }

@@ -1,6 +1,6 @@
 // The aws platform's own settings: one optional stack config key, `understudy:aws`, validated like
 // the rest of the stack config (the error names the key and the rule).
-import { ConfigError, NAMESPACE } from "../../config";
+import { ConfigError, NAMESPACE, objectAt as object } from "../../config";
 
 export interface Zone {
   subnetId: string;
@@ -29,23 +29,7 @@ export interface AwsSettings {
 const KEY = `${NAMESPACE}:aws`;
 const KEYS = ["vpcId", "zones", "amiId", "instanceType", "appDir", "domain", "public", "certificateArn", "ingressCidrs", "sidecarPort", "db"];
 
-type Raw = Record<string, unknown>;
 
-function object(key: string, v: unknown, allowed?: string[]): Raw {
-  let parsed: unknown = v ?? {};
-  if (typeof parsed === "string" && parsed.trim().startsWith("{")) {
-    try {
-      parsed = JSON.parse(parsed) as unknown;
-    } catch (e) {
-      throw new ConfigError(key, `is not valid JSON (${(e as Error).message})`);
-    }
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(key, "must be an object");
-  for (const k of Object.keys(parsed)) {
-    if (allowed && !allowed.includes(k)) throw new ConfigError(`${key}.${k}`, `unknown key; allowed keys are ${allowed.join(", ")}`);
-  }
-  return parsed as Raw;
-}
 
 function text(key: string, v: unknown, dflt?: string): string {
   const raw = v ?? dflt;

@@ -1,6 +1,6 @@
 // The docker platform's own settings: one optional stack config key, `understudy:docker`, validated
 // like the rest of the stack config (the error names the key and the rule).
-import { ConfigError, NAMESPACE } from "../../config";
+import { ConfigError, NAMESPACE, objectAt as object } from "../../config";
 
 export interface DockerSettings {
   /** Container image per service; default understudy/<service>:latest. */
@@ -15,23 +15,7 @@ export interface DockerSettings {
 const KEY = `${NAMESPACE}:docker`;
 const KEYS = ["images", "haproxyImage", "postgresImage", "prometheusImage", "publishAddress"];
 
-type Raw = Record<string, unknown>;
 
-function object(key: string, v: unknown, allowed?: string[]): Raw {
-  let parsed: unknown = v ?? {};
-  if (typeof parsed === "string" && parsed.trim().startsWith("{")) {
-    try {
-      parsed = JSON.parse(parsed) as unknown;
-    } catch (e) {
-      throw new ConfigError(key, `is not valid JSON (${(e as Error).message})`);
-    }
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(key, "must be an object");
-  for (const k of Object.keys(parsed)) {
-    if (allowed && !allowed.includes(k)) throw new ConfigError(`${key}.${k}`, `unknown key; allowed keys are ${allowed.join(", ")}`);
-  }
-  return parsed as Raw;
-}
 
 function text(key: string, v: unknown, dflt: string): string {
   const raw = v ?? dflt;
