@@ -1,6 +1,6 @@
 // The decision policy (stack config key `understudy:policy`): parsed and validated once, so the rules
 // can trust it. Errors name the full key, like the rest of the stack config.
-import { ConfigError, NAMESPACE, PlatformName } from "../../components/config";
+import { ConfigError, NAMESPACE, objectAt, PlatformName } from "../../components/config";
 import { QUANTILES } from "../forecast";
 
 export interface CanaryPolicy {
@@ -77,10 +77,6 @@ export const DEFAULT_POLICY: Policy = {
 const KEY = `${NAMESPACE}:policy`;
 type Raw = Record<string, unknown>;
 
-function isObject(v: unknown): v is Raw {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Stack config hands objects over as JSON text and numbers as strings; accept both forms. */
 function fromText(key: string, v: unknown): unknown {
   if (typeof v !== "string") return v;
@@ -95,15 +91,9 @@ function fromText(key: string, v: unknown): unknown {
   return t !== "" && Number.isFinite(Number(t)) ? Number(t) : v;
 }
 
+/** Object-valued policy keys: the stack config's own parser (JSON text accepted, unknown keys refused). */
 function object(key: string, v: unknown, allowed: readonly string[] | null): Raw {
-  const o = fromText(key, v ?? {});
-  if (!isObject(o)) throw new ConfigError(key, "must be an object");
-  if (allowed) {
-    for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) throw new ConfigError(`${key}.${k}`, `unknown key; allowed keys are ${allowed.join(", ")}`);
-    }
-  }
-  return o;
+  return objectAt(key, v, allowed ? [...allowed] : undefined);
 }
 
 function num(key: string, v: unknown, dflt: number, min: number, max: number, integer = false): number {
