@@ -45,7 +45,15 @@ export async function tick(ctx: RunnerContext): Promise<TickRecord> {
   const config = await ctx.stack.getAllConfig();
   const configured = config["understudy:policy"]?.value ? (JSON.parse(config["understudy:policy"].value) as Record<string, unknown>) : {};
   const policy: Policy = parsePolicy({ ...configured, ...ctx.policyOverrides });
-  const { observations, loads } = await observe(ctx.metrics, spec, now);
+  let observed;
+  try {
+    observed = await observe(ctx.metrics, spec, now);
+  } catch (e) {
+    // Prometheus unreachable is missing data, not a crash: decide() holds and says why.
+    observed = { observations: { now, services: Object.fromEntries(spec.services.map((s) => [s.name, []])) }, loads: {} };
+    ctx.onOutput?.(`runner: metrics unavailable: ${(e as Error).message}\n`);
+  }
+  const { observations, loads } = observed;
   // Prometheus stamps samples in wall time; decide() lives on the runner's clock.
   const wallNow = Date.now();
   for (const list of Object.values(observations.services)) for (const o of list) o.at = now - (wallNow - o.at) * ctx.clock.compress;
