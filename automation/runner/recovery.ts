@@ -7,9 +7,14 @@ import { Stack } from "@pulumi/pulumi/automation";
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A zombie (dead, not yet reaped by its parent) still answers kill 0 but holds nothing.
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return true;
   }
 }
 
@@ -36,6 +41,7 @@ export async function recover(stack: Stack, backendDir: string): Promise<string[
   const notes: string[] = [];
   for (const lock of staleLocks(backendDir, stack.name)) {
     fs.rmSync(lock);
+    fs.rmSync(`${lock}.attrs`, { force: true });
     notes.push(`removed a stale lock left by a dead process (${path.basename(lock)})`);
   }
   const deployment = (await stack.exportStack()).deployment as { pending_operations?: unknown[] };

@@ -68,12 +68,17 @@ async function status(i: ProcessInputs): Promise<Pick<ProcessOutputs, "pid" | "s
 }
 
 export async function create(i: ProcessInputs): Promise<{ id: string; outs: ProcessOutputs }> {
+  // A process of this name left by an interrupted run (its create never reached the state) is ours:
+  // remove it before checking that the address is free.
+  if (await supervisor.describe(i.supervisorHome, i.name)) {
+    await supervisor.remove(i.supervisorHome, i.name);
+    await waitFor(`${i.address}:${i.port} to be released by a leftover ${i.name}`, async () => !(await isListening(i.address, i.port)), 15_000);
+  }
   if (await isListening(i.address, i.port)) {
     throw new Error(`${i.address}:${i.port} is already in use by another process; stop it or choose another port in the stack config`);
   }
   fs.mkdirSync(i.logDir, { recursive: true });
   const log = path.join(i.logDir, `${i.name}.log`);
-  await supervisor.remove(i.supervisorHome, i.name); // a leftover from an interrupted run
   await supervisor.start(i.supervisorHome, {
     name: i.name,
     argv: i.argv,
