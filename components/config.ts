@@ -127,8 +127,8 @@ function isObject(v: unknown): v is Raw {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function parseValue(key: string, v: unknown): unknown {
-  // Stack config arrives as strings from the engine; objects and arrays as JSON text.
+/** Stack config arrives as strings from the engine; objects and arrays as JSON text. */
+export function parseValue(key: string, v: unknown): unknown {
   if (typeof v !== "string") return v;
   const t = v.trim();
   if (t.startsWith("{") || t.startsWith("[")) {

@@ -4,13 +4,12 @@
 import { ConfigError, NAMESPACE, placeService, ServiceSpec, StackSpec } from "../../components/config";
 import type { Change, DecideState, ServiceState } from "./types";
 
-function freshService(svc: ServiceSpec, now: number): ServiceState {
+/** The counts a service starts from; everything decide() remembers between ticks starts empty. */
+export type ServiceCounts = Pick<ServiceState, "replicas" | "shadows" | "weightPercent" | "mirrorPercent" | "maxLagSec">;
+
+export function initialServiceState(counts: ServiceCounts, now: number): ServiceState {
   return {
-    replicas: svc.replicas,
-    shadows: svc.shadows.count,
-    weightPercent: svc.shadows.weightPercent,
-    mirrorPercent: svc.shadows.mirrorPercent,
-    maxLagSec: svc.store ? svc.replication.maxLagSeconds : null,
+    ...counts,
     canary: { status: "idle", step: -1, stepStartedAt: null, reason: null },
     // Starting counts as a scale-up: nothing is removed before a stabilisation window has passed.
     lastScaleUpAt: now,
@@ -21,6 +20,19 @@ function freshService(svc: ServiceSpec, now: number): ServiceState {
     capacityPerInstance: null,
     drained: [],
   };
+}
+
+function freshService(svc: ServiceSpec, now: number): ServiceState {
+  return initialServiceState(
+    {
+      replicas: svc.replicas,
+      shadows: svc.shadows.count,
+      weightPercent: svc.shadows.weightPercent,
+      mirrorPercent: svc.shadows.mirrorPercent,
+      maxLagSec: svc.store ? svc.replication.maxLagSeconds : null,
+    },
+    now,
+  );
 }
 
 /**

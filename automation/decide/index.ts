@@ -7,5 +7,6 @@ export { horizonSteps, stepsWithin, summariseForecast } from "./forecastSummary"
 export type { ForecastInput } from "./forecastSummary";
 export { costOf, estimateCost, exceedance } from "./cost";
 export type { CostInputs } from "./cost";
-export { applyChangesToConfig, startRollout, stateFromConfig } from "./config";
+export { applyChangesToConfig, initialServiceState, startRollout, stateFromConfig } from "./config";
+export type { ServiceCounts } from "./config";
 export * from "./types";

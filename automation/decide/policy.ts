@@ -1,6 +1,6 @@
 // The decision policy (stack config key `understudy:policy`): parsed and validated once, so the rules
 // can trust it. Errors name the full key, like the rest of the stack config.
-import { ConfigError, NAMESPACE, objectAt, PlatformName } from "../../components/config";
+import { ConfigError, NAMESPACE, objectAt, parseValue, PlatformName } from "../../components/config";
 import { QUANTILES } from "../forecast";
 
 export interface CanaryPolicy {
@@ -79,16 +79,10 @@ type Raw = Record<string, unknown>;
 
 /** Stack config hands objects over as JSON text and numbers as strings; accept both forms. */
 function fromText(key: string, v: unknown): unknown {
-  if (typeof v !== "string") return v;
-  const t = v.trim();
-  if (t.startsWith("{") || t.startsWith("[")) {
-    try {
-      return JSON.parse(t) as unknown;
-    } catch (e) {
-      throw new ConfigError(key, `is not valid JSON (${(e as Error).message})`);
-    }
-  }
-  return t !== "" && Number.isFinite(Number(t)) ? Number(t) : v;
+  const p = parseValue(key, v);
+  if (typeof p !== "string") return p;
+  const t = p.trim();
+  return t !== "" && Number.isFinite(Number(t)) ? Number(t) : p;
 }
 
 /** Object-valued policy keys: the stack config's own parser (JSON text accepted, unknown keys refused). */

@@ -2,7 +2,7 @@
 // summarised from the forecaster's quantiles and P(rise) — with its changes carried out on the
 // virtual cluster. The desired state's counts follow the cluster each tick, as the runner's follow
 // the deployed config.
-import { DecideState, Change, Policy, decide, summariseForecast } from "../../decide";
+import { DecideState, Change, Policy, decide, initialServiceState, summariseForecast } from "../../decide";
 import type { Point } from "../../forecast";
 import { ForecastTape, TapeReader } from "../tape";
 import type { ClusterView, SimAction, Strategy } from "../types";
@@ -50,21 +50,7 @@ export class Understudy implements Strategy {
       platform: "local",
       hosts: Array.from({ length: hosts }, (_, i) => `slot-${i + 1}`),
       services: {
-        [SERVICE]: {
-          replicas: 0,
-          shadows: 0,
-          weightPercent: 0,
-          mirrorPercent: 0,
-          maxLagSec: null,
-          canary: { status: "idle", step: -1, stepStartedAt: null, reason: null },
-          lastScaleUpAt: start,
-          lastScaleDownAt: null,
-          lastTriggerAt: null,
-          recommendations: [],
-          lowSince: null,
-          capacityPerInstance: null,
-          drained: [],
-        },
+        [SERVICE]: initialServiceState({ replicas: 0, shadows: 0, weightPercent: 0, mirrorPercent: 0, maxLagSec: null }, start),
       },
     };
   }
