@@ -99,9 +99,10 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     "  timeout client 30s",
     "  timeout server 30s",
     "  timeout http-request 10s",
-    // A request that finds a dead server is tried again on another one (redispatch).
-    `  retries ${a.lb.retries}`,
-    "  option redispatch 1",
+    // Retries as on the local platform (see its haproxyConfig.ts): redispatch on the last retry only,
+    // so a dead last server is marked down before the request moves on.
+    `  retries ${Math.max(a.lb.retries, a.live.length + 2)}`,
+    "  option redispatch",
     "  retry-on conn-failure empty-response junk-response 503",
     "",
     `frontend fe_${s.name}`,
@@ -117,7 +118,10 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     "  acl shadows_up nbsrv(be_shadow) gt 0",
     // One draw per request: the canary decision and the mirror condition must agree.
     "  http-request set-var(txn.dice) rand(100)",
-    "  acl canary var(txn.dice),sub(txn.shadow_weight) lt 0",
+    // Shadows are read-only until promoted: the canary share is taken from reads only.
+    "  acl safe_method method GET HEAD",
+    "  http-request set-var(txn.canary) bool(1) if { var(txn.dice),sub(txn.shadow_weight) lt 0 } safe_method",
+    "  acl canary var(txn.canary) -m bool",
     // Shadows serve when every live instance is down, and take the canary share otherwise; only
     // live-bound requests are copied to them, and a copy is never copied again.
     "  http-request lua.mirror if shadows_up !live_down !canary !{ req.hdr(x-understudy-mirror) -m found }",

@@ -45,7 +45,8 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     `  server ${x.name} ${x.address}:${x.port} weight ${weight}` + (agent ? ` agent-check agent-port ${agentPort(x.port)} agent-inter ${inter}` : "");
   return [
     "global",
-    "  log stdout format raw local0 warning",
+    // Server state changes, and (with dontlog-normal below) every request that ended abnormally.
+    "  log stdout format raw local0 info",
     `  stats socket ${a.adminSocket} mode 600 level admin expose-fd listeners`,
     "  stats timeout 30s",
     "  maxconn 4000",
@@ -54,6 +55,8 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     "defaults",
     "  mode http",
     "  log global",
+    "  option httplog",
+    "  option dontlog-normal",
     "  timeout connect 500ms",
     "  timeout client 30s",
     "  timeout server 30s",
@@ -62,10 +65,14 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     // On a reload, an idle keep-alive client connection is closed after its next response, never
     // under a request the client is sending at that moment (no connection reset seen by clients).
     "  option idle-close-on-response",
-    // A request that finds a dead or dying server is tried again, on another server (redispatch);
-    // enough retries to walk past every live server to a shadow when all of them died at once.
-    `  retries ${Math.max(a.lb.retries, a.live.length)}`,
-    "  option redispatch 1",
+    // A request that finds a dead or dying server is tried again. While other servers are up it goes to
+    // one of them at once; the last one up is tried again after the connect timeout, by which time the
+    // failed connection has marked it down, and the final retry goes to whatever is left — the shadows
+    // when every live instance died at once. Redispatching on every retry ("redispatch 1") spends all
+    // retries within a millisecond on servers whose mark-down has not been applied yet, and HAProxy
+    // then closes a reused client connection without an answer (the client sees a reset).
+    `  retries ${Math.max(a.lb.retries, a.live.length + 2)}`,
+    "  option redispatch",
     "  retry-on conn-failure empty-response junk-response 503",
     "",
     `frontend fe_${s.name}`,

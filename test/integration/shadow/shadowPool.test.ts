@@ -79,7 +79,7 @@ test.serial("weights move at run time without a reload; every live instance dead
     await new Promise((r) => setTimeout(r, 1000));
     for (const name of ["orders-live-host-1", "orders-live-host-2"]) await supervisor.remove(path.join(s.stateDir, "pm2"), name);
     const result = await load;
-    t.is(result.failed, 0, `failed ${result.failed} of ${result.requests}`);
+    t.is(result.failed, 0, `failed ${result.failed} of ${result.requests}: ${JSON.stringify(result.outcomes)}`);
     const who = JSON.parse((await get(`${LB}/orders?limit=1`)).body) as unknown;
     t.truthy(who);
   });

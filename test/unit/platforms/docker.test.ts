@@ -1,8 +1,13 @@
 // The docker platform under Pulumi mocks, from the shared stack config: a network per host, a
 // container per instance, the HAProxy container's weights, checks and mirroring, postgres
 // containers with logical replication, Prometheus targets, secrets.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import test from "ava";
+import { HAPROXY_DIR } from "../../../components/platforms/docker/haproxyConfig";
 import { policyViolations, at, byType, isSecretInput, list, one, plain, recordResources, settle, stackConfig, str } from "./mockStack";
 
 const registered = recordResources("dock");
@@ -63,7 +68,24 @@ test.serial("the HAProxy container: weights in its map, health-checked servers, 
   t.regex(cfg, /http-check send meth GET uri \/healthz/);
   t.regex(cfg, /http-request lua.mirror if shadows_up !live_down !canary/);
   t.regex(upload(lb, "mirror.lua"), /core.register_action\("mirror"/);
+  // Shadows are read-only until promoted: writes never take the canary share.
+  t.regex(cfg, /set-var\(txn.canary\) bool\(1\) if .* safe_method\n/);
+  t.regex(cfg, /acl safe_method method GET HEAD/);
   t.deepEqual(list(lb.ports).map((p) => [at(p, "internal"), at(p, "external"), at(p, "ip")]), [[8080, 18080, "127.0.0.1"], [8404, 18404, "127.0.0.1"]]);
+});
+
+test.serial("the HAProxy container's configuration is valid for the real haproxy (haproxy -c)", (t) => {
+  const lb = named("understudy-dock-orders-lb");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "understudy-dock-haproxy-"));
+  try {
+    for (const u of list(lb.uploads)) {
+      fs.writeFileSync(path.join(dir, path.basename(str(at(u, "file")))), str(at(u, "content")).replaceAll(HAPROXY_DIR, dir));
+    }
+    const r = spawnSync("haproxy", ["-c", "-f", path.join(dir, "haproxy.cfg")], { encoding: "utf8" });
+    t.is(r.status, 0, `${r.stdout}${r.stderr}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.serial("the store: a postgres container with logical WAL, its password generated and secret", (t) => {
