@@ -303,6 +303,11 @@ export function parseStackConfig(raw: Record<string, unknown>): StackSpec {
 export interface Placement {
   live: string[];
   shadows: string[];
+  /**
+   * Every host a shadow of this service may run on, in the order shadows fill them (shadows is its
+   * prefix). Load balancers keep a standing slot per host, so a shadow count change needs no reload.
+   */
+  shadowSlots: string[];
 }
 
 /**
@@ -323,8 +328,8 @@ export function placeService(svc: ServiceSpec, hosts: string[]): Placement {
   }
   if (new Set(live).size !== live.length) throw new ConfigError(`${key}.hosts`, "two live instances of one service cannot share a host");
   let shadows = svc.shadows.hosts.slice(0, svc.shadows.count);
+  const free = hosts.filter((h) => !live.includes(h));
   if (svc.shadows.hosts.length === 0) {
-    const free = hosts.filter((h) => !live.includes(h));
     if (free.length < svc.shadows.count) {
       throw new ConfigError(
         `${key}.shadows.count`,
@@ -340,7 +345,8 @@ export function placeService(svc: ServiceSpec, hosts: string[]): Placement {
     throw new ConfigError(`${key}.shadows.hosts`, `shadow on ${clash.join(", ")} would share a host with a live instance of '${svc.name}'; pick hosts without one`);
   }
   if (new Set(shadows).size !== shadows.length) throw new ConfigError(`${key}.shadows.hosts`, "two shadows of one service cannot share a host");
-  return { live, shadows };
+  const shadowSlots = svc.shadows.hosts.length > 0 ? svc.shadows.hosts.filter((h) => !live.includes(h)) : free;
+  return { live, shadows, shadowSlots };
 }
 
 /** Local platform: host i (from 0) is 127.0.1.(i+1). Other platforms map hosts to nodes or zones. */

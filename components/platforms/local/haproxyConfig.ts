@@ -6,6 +6,8 @@ export interface ServerLine {
   name: string;
   address: string;
   port: number;
+  /** A standing shadow slot without a running shadow starts in maintenance (default: enabled). */
+  enabled?: boolean;
 }
 
 export interface HaproxyArgs {
@@ -21,6 +23,32 @@ export interface HaproxyArgs {
 /** The agent-check port of an instance: next to its service port, on the same address. */
 export function agentPort(port: number): number {
   return port + 1;
+}
+
+/** A shadow's second server line: a backup in the live backend. */
+export function backupName(shadow: string): string {
+  return `${shadow}-backup`;
+}
+
+/**
+ * Which server lines a running shadow slot enables: its own in the shadow backend and its backup in
+ * the live backend. Keyed "backend/server", as the runtime API's `set server` takes them.
+ */
+export function slotServers(service: string, slots: readonly ServerLine[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const x of slots) {
+    out[`be_${service}_shadow/${x.name}`] = x.enabled !== false;
+    out[`be_${service}_live/${backupName(x.name)}`] = x.enabled !== false;
+  }
+  return out;
+}
+
+/**
+ * The text whose change needs a reload: the configuration with every slot enabled. Which slots are
+ * enabled is applied through the runtime API instead (and written to the file for a restart).
+ */
+export function reloadStructure(a: HaproxyArgs): string {
+  return renderHaproxyConfig({ ...a, shadows: a.shadows.map((x) => ({ ...x, enabled: true })) });
 }
 
 /** Mirror copies in flight at most, per load balancer; the excess is dropped and counted. */
@@ -42,7 +70,9 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
   const inter = a.lb.checkIntervalMs;
   // Live servers also ask the instance's agent (drain above the CPU threshold, ready once recovered).
   const server = (x: ServerLine, weight: number, agent: boolean): string =>
-    `  server ${x.name} ${x.address}:${x.port} weight ${weight}` + (agent ? ` agent-check agent-port ${agentPort(x.port)} agent-inter ${inter}` : "");
+    `  server ${x.name} ${x.address}:${x.port} weight ${weight}` +
+    (agent ? ` agent-check agent-port ${agentPort(x.port)} agent-inter ${inter}` : "") +
+    (x.enabled === false ? " disabled" : "");
   return [
     "global",
     // Server state changes, and (with dontlog-normal below) every request that ended abnormally.
@@ -109,7 +139,7 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
       ...(servers as ServerLine[]).map((x) => server(x, 100, name === `${be}_live`)),
       // In the live backend the shadows stand by as backups: a request whose every live server died
       // under it is retried on a shadow instead of failing.
-      ...(name === `${be}_live` ? a.shadows.map((x) => `  server ${x.name}-backup ${x.address}:${x.port} backup`) : []),
+      ...(name === `${be}_live` ? a.shadows.map((x) => `  server ${backupName(x.name)} ${x.address}:${x.port} backup${x.enabled === false ? " disabled" : ""}`) : []),
       "",
     ]),
     "frontend stats",

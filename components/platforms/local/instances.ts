@@ -54,7 +54,8 @@ export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent
       ["secretEnv"],
     );
     procs.push(proc);
-    endpoints.push({ instance: name, role: args.role, host, address: pulumi.output(address), port: svc.port });
+    // Known once the process runs, so whatever routes to it (the load balancer) comes after it.
+    endpoints.push({ instance: name, role: args.role, host, address: proc.id.apply(() => address), port: svc.port });
   }
   const targets = args.hosts.map((host) => ({
     targets: [`${hostAddress(c.hosts, host)}:${svc.port}`],

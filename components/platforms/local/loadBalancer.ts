@@ -1,13 +1,16 @@
 // One HAProxy per service on the local platform, in master-worker mode under the supervisor.
-// Config changes reload it hitlessly (SIGUSR2; listeners are handed over, no connection refused).
+// Structural config changes reload it hitlessly (SIGUSR2; listeners are handed over). Weights, the
+// mirror and the shadow count change through the runtime API without a reload: every host a shadow
+// may use has a standing server slot, enabled while a shadow runs there.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { LoadBalancerSpec } from "../../config";
+import { hostAddress, LoadBalancerSpec, placeService } from "../../config";
 import { Endpoint, LoadBalancerArgs, LoadBalancerHandle } from "../../platform";
 import { LocalContext, logDir, supervisorHome, targetsDir, PROCESS_PATH } from "./context";
 import { digest } from "./digest";
-import { renderHaproxyConfig, routingEntries, ServerLine } from "./haproxyConfig";
+import { reloadStructure, renderHaproxyConfig, routingEntries, ServerLine, slotServers } from "./haproxyConfig";
 import { requireBinary } from "./impl/exec";
+import { instanceName } from "./instances";
 import { LocalResource } from "./provider";
 
 function lines(eps: Endpoint[], address: (e: Endpoint) => string): ServerLine[] {
@@ -21,15 +24,25 @@ export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: 
   const mapPath = path.join(dir, "routing.map");
   const adminSocket = path.join(dir, "admin.sock");
   const mirrorScript = path.join(c.root, "components", "platforms", "local", "haproxy", "mirror.lua");
-  const all = [...args.live, ...args.shadows];
-  const content = pulumi.all(all.map((e) => e.address)).apply((addrs) => {
-    const byInstance = new Map(all.map((e, i) => [e.instance, addrs[i]]));
+  const running = new Set(args.shadows.map((e) => e.host));
+  const slots: ServerLine[] = placeService(svc, c.hosts).shadowSlots.map((host) => ({
+    name: instanceName(svc.name, "shadow", host),
+    address: hostAddress(c.hosts, host),
+    port: svc.port,
+    enabled: running.has(host),
+  }));
+  // Resolved once every instance runs: a slot is enabled after its shadow started, and the shadow is
+  // stopped (a delete, which Pulumi runs last) after its slot was disabled.
+  const haproxy = pulumi.all([...args.live, ...args.shadows].map((e) => e.address)).apply((addrs) => {
+    const byInstance = new Map(args.live.map((e, i) => [e.instance, addrs[i]]));
     const addr = (e: Endpoint): string => byInstance.get(e.instance) ?? "";
-    return renderHaproxyConfig({ service: svc, lb, live: lines(args.live, addr), shadows: lines(args.shadows, addr), adminSocket, routingMap: mapPath, mirrorScript });
+    return { service: svc, lb, live: lines(args.live, addr), shadows: slots, adminSocket, routingMap: mapPath, mirrorScript };
   });
-  // Weights and mirroring change through the runtime API; only the structure below reloads HAProxy.
-  const routing = new LocalResource("haproxyRouting", `${svc.name}-lb-routing`, { adminSocket, mapPath, entries: routingEntries(svc) }, { parent, dependsOn });
-  const cfg = new LocalResource("file", `${svc.name}-lb-config`, { path: cfgPath, content }, { parent, dependsOn });
+  const content = haproxy.apply(renderHaproxyConfig);
+  const servers = haproxy.apply(() => slotServers(svc.name, slots));
+  // Weights, mirroring and shadow slots change through the runtime API; only the structure reloads.
+  const routing = new LocalResource("haproxyRouting", `${svc.name}-lb-routing`, { adminSocket, mapPath, entries: routingEntries(svc), servers }, { parent, dependsOn });
+  const cfg = new LocalResource("file", `${svc.name}-lb-config`, { path: cfgPath, content }, { parent, dependsOn: [...dependsOn, routing] });
   const proc = new LocalResource(
     "process",
     `${svc.name}-lb`,
@@ -43,7 +56,7 @@ export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: 
       address: "127.0.0.1",
       port: svc.frontendPort,
       logDir: logDir(c),
-      reloadToken: content.apply(digest),
+      reloadToken: haproxy.apply((h) => digest(reloadStructure(h))),
       reloadSignal: "SIGUSR2",
     },
     { parent, dependsOn: [...dependsOn, routing, cfg] },

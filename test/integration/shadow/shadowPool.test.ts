@@ -3,8 +3,10 @@
 import * as path from "node:path";
 import test from "ava";
 import { runCanary } from "../../../automation/canary/run";
+import { writeConfig } from "../../../automation/engine";
 import { localWeights } from "../../../automation/canary/weights";
 import { prometheusSource } from "../../../automation/metrics/prometheus";
+import { adminCommand } from "../../../components/platforms/local/impl/haproxyRouting";
 import * as supervisor from "../../../components/platforms/local/impl/supervisor";
 import { runLoad } from "../../../demo/loadgen";
 import { get, TestStack, testStack } from "../../helpers/stack";
@@ -32,6 +34,20 @@ async function mirrorCounts(): Promise<Record<string, number>> {
 
 async function orderCount(): Promise<number> {
   return (JSON.parse((await get(`${LB}/stats`)).body) as { count: number }).count;
+}
+
+/** The HAProxy worker's pid: a reload (even a hitless one) starts a new worker. */
+async function haproxyWorker(s: TestStack): Promise<string> {
+  const info = await adminCommand(path.join(s.stateDir, "haproxy", "orders", "admin.sock"), "show info");
+  return /^Pid: (\d+)$/m.exec(info)?.[1] ?? `no pid in: ${info}`;
+}
+
+/** Operational state of the shadow backend's servers, from the runtime API. */
+async function shadowSlots(s: TestStack): Promise<Record<string, string>> {
+  const stat = await adminCommand(path.join(s.stateDir, "haproxy", "orders", "admin.sock"), "show stat");
+  const rows = stat.split("\n").map((l) => l.split(","));
+  const col = rows[0].indexOf("status");
+  return Object.fromEntries(rows.filter((r) => r[0] === "be_orders_shadow" && r[1] !== "BACKEND").map((r) => [r[1], r[col]]));
 }
 
 async function withStack(name: string, services: Record<string, unknown>, f: (s: TestStack) => Promise<void>): Promise<void> {
@@ -67,11 +83,11 @@ test.serial("mirroring: copies reach the shadow, are never stored, and a dead sh
 
 test.serial("weights move at run time without a reload; every live instance dead → shadows serve at once", async (t) => {
   await withStack("it-failover", { orders: { ...orders, shadows: { count: 1 } } }, async (s) => {
-    const pid = await supervisor.describe(path.join(s.stateDir, "pm2"), "orders-lb");
+    const worker = await haproxyWorker(s);
     await localWeights(s.stateDir, "orders").setShadowWeight(100);
     const served = await Promise.all(Array.from({ length: 10 }, () => get(`${LB}/orders?limit=1`)));
     t.deepEqual(served.map((r) => r.status), Array(10).fill(200));
-    t.is((await supervisor.describe(path.join(s.stateDir, "pm2"), "orders-lb"))?.pid, pid?.pid, "same HAProxy process: no reload");
+    t.is(await haproxyWorker(s), worker, "same HAProxy worker: no reload");
     await localWeights(s.stateDir, "orders").setShadowWeight(0);
 
     // Both live instances die at once, under load: reads keep succeeding, served by the shadow.
@@ -83,6 +99,40 @@ test.serial("weights move at run time without a reload; every live instance dead
     const who = JSON.parse((await get(`${LB}/orders?limit=1`)).body) as unknown;
     t.truthy(who);
   });
+});
+
+test.serial("shadow count 1 → 2 → 0 by `up` under load: no reload, no failed request", async (t) => {
+  const four = { ...base, "understudy:hosts": ["host-1", "host-2", "host-3", "host-4"] };
+  const svc = (count: number) => ({ orders: { ...orders, shadows: { count, mirrorPercent: 50 } } });
+  const s = await testStack("it-scale", { ...four, "understudy:services": svc(1) });
+  try {
+    await s.stack.up({ onOutput: (o) => s.log.push(o) });
+    const worker = await haproxyWorker(s);
+    t.deepEqual(await shadowSlots(s), { "orders-shadow-host-3": "UP", "orders-shadow-host-4": "MAINT" });
+    for (const count of [2, 0]) {
+      await writeConfig(s.stack, { "understudy:services": svc(count) });
+      const ac = new AbortController();
+      const load = runLoad({ target: LB, rps: 40, durationSec: 120, writeRatio: 0.3, seed: count }, ac.signal);
+      await s.stack.up({ onOutput: (o) => s.log.push(o) });
+      await new Promise((r) => setTimeout(r, 2000));
+      ac.abort();
+      const result = await load;
+      t.is(result.failed, 0, `count ${count}: failed ${result.failed} of ${result.requests}: ${JSON.stringify(result.outcomes)}`);
+      t.is(await haproxyWorker(s), worker, `count ${count}: same HAProxy worker, no reload`);
+      if (count === 2) {
+        // The new slot comes up once its health checks pass.
+        let slots = await shadowSlots(s);
+        for (let i = 0; i < 40 && slots["orders-shadow-host-4"] !== "UP"; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          slots = await shadowSlots(s);
+        }
+        t.deepEqual(slots, { "orders-shadow-host-3": "UP", "orders-shadow-host-4": "UP" });
+      }
+    }
+    t.deepEqual(await shadowSlots(s), { "orders-shadow-host-3": "MAINT", "orders-shadow-host-4": "MAINT" });
+  } finally {
+    await s.destroy();
+  }
 });
 
 test.serial("canary: a shadow answering 20 % 5xx is rolled back; a healthy one reaches 100 %", async (t) => {

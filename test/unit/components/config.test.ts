@@ -15,7 +15,15 @@ test("defaults fill every key the program reads", (t) => {
 
 test("placement: shadows never share a host with a live instance of the same service", (t) => {
   const spec = parseStackConfig(base);
-  t.deepEqual(placeService(spec.services[0], spec.hosts), { live: ["host-1", "host-2"], shadows: ["host-3"] });
+  t.deepEqual(placeService(spec.services[0], spec.hosts), { live: ["host-1", "host-2"], shadows: ["host-3"], shadowSlots: ["host-3", "host-4"] });
+});
+
+test("placement: shadow slots are every host a shadow may use, listed hosts first-come", (t) => {
+  const svc = parseStackConfig(base).services[0];
+  const hosts = ["host-1", "host-2", "host-3", "host-4"];
+  t.deepEqual(placeService({ ...svc, shadows: { ...svc.shadows, count: 0 } }, hosts).shadowSlots, ["host-3", "host-4"]);
+  const listed = placeService({ ...svc, shadows: { ...svc.shadows, count: 1, hosts: ["host-4", "host-3"] } }, hosts);
+  t.deepEqual([listed.shadows, listed.shadowSlots], [["host-4"], ["host-4", "host-3"]]);
 });
 
 const bad: [string, Record<string, unknown>, string, RegExp][] = [

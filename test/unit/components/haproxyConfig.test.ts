@@ -1,6 +1,6 @@
 import test from "ava";
 import { parseStackConfig } from "../../../components/config";
-import { renderHaproxyConfig, routingEntries } from "../../../components/platforms/local/haproxyConfig";
+import { reloadStructure, renderHaproxyConfig, routingEntries, slotServers } from "../../../components/platforms/local/haproxyConfig";
 
 const spec = parseStackConfig({
   "understudy:services": { orders: { command: "x", port: 18100, replicas: 2, shadows: { count: 1, weightPercent: 25 } } },
@@ -12,7 +12,10 @@ const args = {
     { name: "orders-live-host-1", address: "127.0.1.1", port: 18100 },
     { name: "orders-live-host-2", address: "127.0.1.2", port: 18100 },
   ],
-  shadows: [{ name: "orders-shadow-host-3", address: "127.0.1.3", port: 18100 }],
+  shadows: [
+    { name: "orders-shadow-host-3", address: "127.0.1.3", port: 18100, enabled: true },
+    { name: "orders-shadow-host-4", address: "127.0.1.4", port: 18100, enabled: false },
+  ],
   adminSocket: "/s/admin.sock",
   routingMap: "/s/routing.map",
   mirrorScript: "/s/mirror.lua",
@@ -52,4 +55,26 @@ test("mirroring copies live-bound requests through the Lua action, never a copy 
   t.regex(cfg, /lua-load \/s\/mirror\.lua/);
   t.regex(cfg, /http-request lua\.mirror be_orders_shadow if !live_down !\{ req\.hdr\(x-understudy-mirror\) -m found \}/);
   t.regex(cfg, /set-var\(txn\.mirror_pct\) str\(mirror_percent\),map_str_int/);
+});
+
+test("a standing slot per shadow host: the one without a shadow starts disabled, in both backends", (t) => {
+  const cfg = renderHaproxyConfig(args);
+  t.regex(cfg, /server orders-shadow-host-3 127\.0\.1\.3:18100 weight 100\n/);
+  t.regex(cfg, /server orders-shadow-host-4 127\.0\.1\.4:18100 weight 100 disabled\n/);
+  t.regex(cfg, /server orders-shadow-host-3-backup 127\.0\.1\.3:18100 backup\n/);
+  t.regex(cfg, /server orders-shadow-host-4-backup 127\.0\.1\.4:18100 backup disabled\n/);
+  t.deepEqual(slotServers("orders", args.shadows), {
+    "be_orders_shadow/orders-shadow-host-3": true,
+    "be_orders_live/orders-shadow-host-3-backup": true,
+    "be_orders_shadow/orders-shadow-host-4": false,
+    "be_orders_live/orders-shadow-host-4-backup": false,
+  });
+});
+
+test("a shadow count change is no structural change (no reload); a new live instance is", (t) => {
+  const scaled = { ...args, shadows: args.shadows.map((x) => ({ ...x, enabled: true })) };
+  t.not(renderHaproxyConfig(scaled), renderHaproxyConfig(args));
+  t.is(reloadStructure(scaled), reloadStructure(args));
+  const grown = { ...args, live: [...args.live, { name: "orders-live-host-5", address: "127.0.1.5", port: 18100 }] };
+  t.not(reloadStructure(grown), reloadStructure(args));
 });

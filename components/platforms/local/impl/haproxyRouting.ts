@@ -1,6 +1,8 @@
 // The values HAProxy routes by (shadow weight, mirror percent and caps) live in a map file. Changing
 // them writes the file (what a restart will read) and applies them to the running HAProxy through
-// its runtime API (`set map`): no reload, no dropped connection.
+// its runtime API (`set map`): no reload, no dropped connection. Which standing shadow slots hold a
+// running shadow is applied the same way (`set server ... state ready|maint`); the configuration
+// file records it for a restart.
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
@@ -9,6 +11,8 @@ export interface RoutingInputs {
   adminSocket: string;
   mapPath: string;
   entries: Record<string, number>;
+  /** "backend/server" → enabled; absent on stacks created before standing slots existed. */
+  servers?: Record<string, boolean>;
 }
 
 export function renderMap(entries: Record<string, number>): string {
@@ -42,6 +46,12 @@ async function applyLive(i: RoutingInputs): Promise<void> {
       const added = await adminCommand(i.adminSocket, `add map ${i.mapPath} ${k} ${v}`);
       if (added !== "") throw new Error(`HAProxy refused routing value ${k}=${v}: ${added}`);
     }
+  }
+  // Enable first, then disable: a scale change never leaves fewer slots serving than either side.
+  const servers = Object.entries(i.servers ?? {}).sort(([, a], [, b]) => Number(b) - Number(a));
+  for (const [server, enabled] of servers) {
+    const answer = await adminCommand(i.adminSocket, `set server ${server} state ${enabled ? "ready" : "maint"}`);
+    if (answer !== "") throw new Error(`HAProxy refused to ${enabled ? "enable" : "disable"} ${server}: ${answer}`);
   }
 }
 
