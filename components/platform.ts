@@ -67,9 +67,6 @@ export interface Platform {
   replication(args: ReplicationArgs, parent: pulumi.Resource): ReplicationHandle;
 }
 
-/** Replication used to be optional; every platform implements it now. */
-export type ReplicatingPlatform = Platform;
-
 /**
  * Change data capture from a service's live store to each shadow's own store (issue: replication
  * streams). Implemented per platform; the ReplicationStream component delegates to it.
