@@ -1,4 +1,4 @@
-// `npm run canary -- --service orders [--stack dev] [--steps 5,10,25,50,100] [--interval 30]
+// `npm run canary -- --service orders [--stack dev] [--steps 5,10,25,50,100] [--interval 60]
 //  [--max-error-delta 0.01] [--max-p99-ratio 1.5]`: a canary rollout to the shadows of a running stack.
 import * as path from "node:path";
 import { prometheusSource } from "../metrics/prometheus";
@@ -13,7 +13,7 @@ function flag(argv: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<void> {
   const service = flag(argv, "service");
-  if (!service) throw new Error("usage: canary --service <name> [--stack dev] [--steps 5,10,25,50,100] [--interval 30] [--max-error-delta 0.01] [--max-p99-ratio 1.5] [--prometheus http://127.0.0.1:19090]");
+  if (!service) throw new Error("usage: canary --service <name> [--stack dev] [--steps 5,10,25,50,100] [--interval 60] [--max-error-delta 0.01] [--max-p99-ratio 1.5] [--prometheus http://127.0.0.1:19090]");
   const root = path.resolve(__dirname, "..", "..", "..");
   const stack = flag(argv, "stack") ?? "dev";
   const num = (name: string, dflt: number): number => {

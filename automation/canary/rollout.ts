@@ -1,9 +1,12 @@
-// The canary state machine: pure. Weight moves to the shadows one step per interval while the
-// analysis passes; a failed analysis rolls back to 0 at once; missing data pauses (never promotes).
+// The canary judge and state machine: pure. Weight moves to the shadows one step per interval while
+// the analysis passes; a failed analysis rolls back to 0 at once; missing data pauses (never promotes).
+// `judge` and `CanaryPolicy` are shared with decide()'s rollout rule (understudy:policy.canary), so the
+// CLI canary and the runner judge shadows against live the same way.
 
 export interface CanaryPolicy {
-  /** Shadow weight percents, in order (default 5, 10, 25, 50, 100). */
+  /** Shadow weight percents, strictly increasing (default 5, 10, 25, 50, 100); understudy:policy's must end at 100, where the roles swap. */
   steps: number[];
+  /** How long each step must pass before the next; the CLI also reads its analysis over this window. */
   intervalSec: number;
   /** Shadow error rate may exceed live's by at most this (absolute, 0.01 = 1 point). */
   maxErrorRateDelta: number;
@@ -15,7 +18,14 @@ export interface CanaryPolicy {
   p99FloorMs: number;
 }
 
-export const DEFAULT_CANARY: CanaryPolicy = { steps: [5, 10, 25, 50, 100], intervalSec: 30, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minRequests: 20, p99FloorMs: 50 };
+/**
+ * intervalSec 60 (the CLI used 30, the runner 60): the runner's observations are rates over 30 s
+ * (automation/runner/observe.ts) and it ticks every 30 s by default, so a 30 s step would be judged by
+ * a single window that partly predates the step. 60 s is two ticks and at least one full rate window
+ * inside every step; the CLI, which reads its analysis over intervalSec, gets twice the requests
+ * towards minRequests at low traffic. The cost: the five default steps take 5 minutes, not 2.5.
+ */
+export const DEFAULT_CANARY: CanaryPolicy = { steps: [5, 10, 25, 50, 100], intervalSec: 60, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minRequests: 20, p99FloorMs: 50 };
 
 export interface RoleStats {
   requests: number;
@@ -55,7 +65,10 @@ export function judge(a: Analysis, p: CanaryPolicy): Verdict {
   if (a.shadow.p99Ms > p.p99FloorMs && a.shadow.p99Ms > p.maxP99Ratio * Math.max(a.live.p99Ms, p.p99FloorMs / p.maxP99Ratio)) {
     return { verdict: "fail", reason: `shadow p99 ${a.shadow.p99Ms.toFixed(0)} ms is ${(a.shadow.p99Ms / a.live.p99Ms).toFixed(2)}× live's ${a.live.p99Ms.toFixed(0)} ms (allowed ${p.maxP99Ratio}×)` };
   }
-  return { verdict: "pass", reason: `shadow error rate ${(a.shadow.errorRate * 100).toFixed(1)} %, p99 ${a.shadow.p99Ms.toFixed(0)} ms within bounds` };
+  return {
+    verdict: "pass",
+    reason: `shadow error rate ${(a.shadow.errorRate * 100).toFixed(1)} % vs live ${(a.live.errorRate * 100).toFixed(1)} %, p99 ${a.shadow.p99Ms.toFixed(0)} ms vs ${a.live.p99Ms.toFixed(0)} ms over ${a.shadow.requests.toFixed(0)} shadow requests: within bounds`,
+  };
 }
 
 export function start(now: number, p: CanaryPolicy): CanaryState {

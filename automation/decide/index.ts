@@ -2,7 +2,8 @@
 // its policy, and the glue to the stack config.
 export { decide } from "./decide";
 export { DEFAULT_POLICY, instancePrice, parsePolicy } from "./policy";
-export type { CanaryPolicy, CostPolicy, Policy } from "./policy";
+export type { CostPolicy, Policy } from "./policy";
+export type { CanaryPolicy } from "../canary/rollout";
 export { horizonSteps, stepsWithin, summariseForecast } from "./forecastSummary";
 export type { ForecastInput } from "./forecastSummary";
 export { costOf, estimateCost, exceedance } from "./cost";

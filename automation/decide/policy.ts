@@ -1,17 +1,8 @@
 // The decision policy (stack config key `understudy:policy`): parsed and validated once, so the rules
 // can trust it. Errors name the full key, like the rest of the stack config.
 import { ConfigError, NAMESPACE, objectAt, parseValue, PlatformName } from "../../components/config";
+import { CanaryPolicy, DEFAULT_CANARY } from "../canary/rollout";
 import { QUANTILES } from "../forecast";
-
-export interface CanaryPolicy {
-  /** Percent of traffic on the shadows at each step; strictly increasing, ending at 100. */
-  steps: number[];
-  stepIntervalSec: number;
-  /** Shadows' error rate may exceed live's by at most this (absolute, 0–1). */
-  maxErrorRateDelta: number;
-  /** Shadows' p99 may be at most this multiple of live's. */
-  maxP99Ratio: number;
-}
 
 export interface CostPolicy {
   /** Price of one instance-hour by "<platform>/<instanceType>", "<platform>" or "default". */
@@ -47,6 +38,7 @@ export interface Policy {
   /** A host drained for failing is avoided until healthy for stabilisationSec, or for this long. */
   quarantineSec: number;
   consolidation: { floor: number; windowSec: number };
+  /** The rollout rule's steps and judge: the same policy type and defaults as the CLI canary. */
   canary: CanaryPolicy;
   maxChangesPerTick: number;
   staleAfterSec: number;
@@ -68,7 +60,7 @@ export const DEFAULT_POLICY: Policy = {
   stabilisationSec: 300,
   quarantineSec: 1800,
   consolidation: { floor: 0.3, windowSec: 900 },
-  canary: { steps: [5, 10, 25, 50, 100], stepIntervalSec: 60, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5 },
+  canary: DEFAULT_CANARY,
   maxChangesPerTick: 5,
   staleAfterSec: 30,
   cost: { instancePricePerHour: { default: 0.1 }, instanceTypes: {}, downtimeCostPerMinute: 10, degradedCostPerMinute: 1 },
@@ -137,7 +129,7 @@ export function parsePolicy(value: unknown): Policy {
   const d = DEFAULT_POLICY;
   const o = object(KEY, value, POLICY_KEYS);
   const co = object(`${KEY}.consolidation`, o.consolidation, ["floor", "windowSec"]);
-  const ca = object(`${KEY}.canary`, o.canary, ["steps", "stepIntervalSec", "maxErrorRateDelta", "maxP99Ratio"]);
+  const ca = object(`${KEY}.canary`, o.canary, ["steps", "intervalSec", "maxErrorRateDelta", "maxP99Ratio", "minRequests", "p99FloorMs"]);
   const cost = object(`${KEY}.cost`, o.cost, ["instancePricePerHour", "instanceTypes", "downtimeCostPerMinute", "degradedCostPerMinute"]);
   const cpuThreshold = num(`${KEY}.cpuThreshold`, o.cpuThreshold, d.cpuThreshold, 0.05, 1);
   const targetUtilisation = num(`${KEY}.targetUtilisation`, o.targetUtilisation, d.targetUtilisation, 0.05, 1);
@@ -177,9 +169,11 @@ export function parsePolicy(value: unknown): Policy {
     consolidation: { floor, windowSec: int(`${KEY}.consolidation.windowSec`, co.windowSec, d.consolidation.windowSec, 0, 7 * 86_400) },
     canary: {
       steps: canarySteps(`${KEY}.canary.steps`, ca.steps, d.canary.steps),
-      stepIntervalSec: int(`${KEY}.canary.stepIntervalSec`, ca.stepIntervalSec, d.canary.stepIntervalSec, 1, 86_400),
+      intervalSec: int(`${KEY}.canary.intervalSec`, ca.intervalSec, d.canary.intervalSec, 1, 86_400),
       maxErrorRateDelta: num(`${KEY}.canary.maxErrorRateDelta`, ca.maxErrorRateDelta, d.canary.maxErrorRateDelta, 0, 1),
       maxP99Ratio: num(`${KEY}.canary.maxP99Ratio`, ca.maxP99Ratio, d.canary.maxP99Ratio, 1, 1000),
+      minRequests: int(`${KEY}.canary.minRequests`, ca.minRequests, d.canary.minRequests, 0, 1_000_000_000),
+      p99FloorMs: num(`${KEY}.canary.p99FloorMs`, ca.p99FloorMs, d.canary.p99FloorMs, 0, 60_000),
     },
     maxChangesPerTick: int(`${KEY}.maxChangesPerTick`, o.maxChangesPerTick, d.maxChangesPerTick, 1, 100),
     staleAfterSec: num(`${KEY}.staleAfterSec`, o.staleAfterSec, d.staleAfterSec, 1, 86_400),

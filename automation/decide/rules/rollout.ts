@@ -1,14 +1,40 @@
 // Gradual rollout: a requested canary moves the shadows' share of traffic up the policy's steps, one
-// step per interval of passing analysis (shadows vs live: error rate, p99, health, replication lag).
-// A failed analysis rolls back to 0 % and says why; missing metrics pause it; at 100 % the roles swap.
+// step per interval of passing analysis. Health, freshness and replication lag are checked here; the
+// shadows-vs-live comparison (error rate, p99, enough requests) is the CLI canary's judge, fed with the
+// observations aggregated per role. A failed analysis rolls back to 0 % and says why; missing metrics
+// or too little evidence pause it; at 100 % the roles swap.
+import { judge, RoleStats } from "../../canary/rollout";
 import { isFresh } from "../assess";
-import { ServiceContext, fmt, pct } from "../context";
+import { ServiceContext } from "../context";
 import type { Plan } from "../plan";
 import type { Change, InstanceObservation } from "../types";
 
-export type Analysis = { verdict: "pass"; detail: string } | { verdict: "fail" | "missing"; detail: string };
+export type Analysis = { verdict: "pass" | "fail" | "missing"; detail: string };
 
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+/**
+ * The window behind an observed rate: the runner's observations are `rate(...[30s])`
+ * (automation/runner/observe.ts), so requestRate × 30 s is the number of requests an instance's error
+ * rate and p99 rest on. The simulator's rates are instantaneous; the same window stands in for them.
+ */
+const RATE_WINDOW_SEC = 30;
+
+/**
+ * One role's instances as the judge's stats. Requests: Σ rate × the window. Error rate: request-weighted
+ * (observe's error rate also counts a shadow's mirrored copies; their 5xx count against it, the safe
+ * side). p99: the shadows' worst instance, so one bad shadow cannot hide behind healthy ones; live's
+ * request-weighted mean, the latency a typical live request sees — lower than live's worst, so the
+ * yardstick errs towards failing the shadows, not towards promoting them.
+ */
+function roleStats(xs: InstanceObservation[], p99: "worst" | "weighted"): RoleStats | undefined {
+  if (xs.length === 0) return undefined;
+  const rate = xs.reduce((sum, o) => sum + (o.requestRate as number), 0);
+  const weighted = (f: (o: InstanceObservation) => number): number => xs.reduce((sum, o) => sum + f(o) * (o.requestRate as number), 0) / rate;
+  return {
+    requests: rate * RATE_WINDOW_SEC,
+    errorRate: weighted((o) => o.errorRate as number),
+    p99Ms: p99 === "worst" ? Math.max(...xs.map((o) => o.p99Ms as number)) : weighted((o) => o.p99Ms as number),
+  };
+}
 
 /** Shadows against live. Before any traffic moves (step -1) only health and lag are checked. */
 export function analyse(ctx: ServiceContext, trafficMoved: boolean): Analysis {
@@ -25,15 +51,8 @@ export function analyse(ctx: ServiceContext, trafficMoved: boolean): Analysis {
   }
   if (!trafficMoved) return { verdict: "pass", detail: "shadows healthy and in sync" };
   const measured = (o: InstanceObservation): boolean => fresh(o) && o.up === true && o.errorRate !== undefined && o.p99Ms !== undefined && (o.requestRate ?? 0) > 0;
-  const live = a.live.filter(measured);
-  const shadows = a.shadows.filter(measured);
-  if (live.length === 0 || shadows.length === 0) return { verdict: "missing", detail: `no error rate and p99 from ${live.length === 0 ? "live" : "shadow"} instances serving traffic` };
-  const errorDelta = mean(shadows.map((o) => o.errorRate as number)) - mean(live.map((o) => o.errorRate as number));
-  const liveP99 = mean(live.map((o) => o.p99Ms as number));
-  const ratio = liveP99 > 0 ? Math.max(...shadows.map((o) => o.p99Ms as number)) / liveP99 : 1;
-  const detail = `error rate +${pct(Math.max(0, errorDelta))} (max +${pct(policy.canary.maxErrorRateDelta)}), p99 ×${fmt(ratio)} (max ×${policy.canary.maxP99Ratio})`;
-  const ok = errorDelta <= policy.canary.maxErrorRateDelta && ratio <= policy.canary.maxP99Ratio;
-  return { verdict: ok ? "pass" : "fail", detail };
+  const v = judge({ live: roleStats(a.live.filter(measured), "weighted"), shadow: roleStats(a.shadows.filter(measured), "worst") }, policy.canary);
+  return { verdict: v.verdict === "inconclusive" ? "missing" : v.verdict, detail: v.reason };
 }
 
 function weights(ctx: ServiceContext, to: number, reason: string): Change {
@@ -67,12 +86,12 @@ export function rollout(ctx: ServiceContext, plan: Plan): void {
     plan.say(ctx.name, "rollout", `resumed at ${s.weightPercent} %: ${result.detail}`);
     if (c.step >= 0) return;
   }
-  if (c.step >= 0 && c.stepStartedAt !== null && now - c.stepStartedAt < policy.canary.stepIntervalSec * 1000) return;
+  if (c.step >= 0 && c.stepStartedAt !== null && now - c.stepStartedAt < policy.canary.intervalSec * 1000) return;
   if (c.step < steps.length - 1) {
     const to = steps[c.step + 1];
     if (plan.propose(s, weights(ctx, to, `${result.detail}: shift ${to} % of traffic to the shadows`))) Object.assign(c, { step: c.step + 1, stepStartedAt: now, reason: null });
     return;
   }
-  const done = `${result.detail} at 100 % for ${policy.canary.stepIntervalSec} s: shadows become live, live become shadows`;
+  const done = `${result.detail} at 100 % for ${policy.canary.intervalSec} s: shadows become live, live become shadows`;
   if (plan.propose(s, { kind: "completeRollout", service: ctx.name, rule: "rollout", priority: "rollout", reason: done })) Object.assign(c, { status: "done", reason: done });
 }

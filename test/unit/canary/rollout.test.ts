@@ -1,5 +1,5 @@
 import test from "ava";
-import { advance, Analysis, CanaryPolicy, judge, start, validatePolicy } from "../../../automation/canary/rollout";
+import { advance, Analysis, CanaryPolicy, DEFAULT_CANARY, judge, start, validatePolicy } from "../../../automation/canary/rollout";
 
 const p: CanaryPolicy = { steps: [5, 10, 25, 50, 100], intervalSec: 30, maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minRequests: 20, p99FloorMs: 50 };
 const healthy: Analysis = { live: { requests: 1000, errorRate: 0.001, p99Ms: 20 }, shadow: { requests: 100, errorRate: 0.0, p99Ms: 22 } };
@@ -51,8 +51,13 @@ for (const [name, a, reason] of gaps) {
   });
 }
 
-test("judge passes within bounds", (t) => {
-  t.is(judge(healthy, p).verdict, "pass");
+test("judge passes within bounds and says against what", (t) => {
+  t.deepEqual(judge(healthy, p), { verdict: "pass", reason: "shadow error rate 0.0 % vs live 0.1 %, p99 22 ms vs 20 ms over 100 shadow requests: within bounds" });
+});
+
+test("the default policy is valid and gives every step a full minute", (t) => {
+  t.is(validatePolicy({ ...DEFAULT_CANARY }).intervalSec, 60);
+  t.deepEqual(DEFAULT_CANARY.steps, [5, 10, 25, 50, 100]);
 });
 
 test("bad policies are refused with the reason", (t) => {
