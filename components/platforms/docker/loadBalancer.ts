@@ -1,11 +1,13 @@
 // One HAProxy container per service on docker, on the backbone network, published on the Docker
 // host. A config change replaces the container (uploads are fixed at creation): a short blip.
+import * as fs from "node:fs";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LoadBalancerSpec } from "../../config";
 import { LoadBalancerArgs, LoadBalancerHandle } from "../../platform";
 import { DockerFoundation } from "./foundation";
-import { FRONTEND_PORT, HAPROXY_DIR, MIRROR_LUA, renderHaproxyConfig, routingMap, STATS_PORT } from "./haproxyConfig";
+import { MIRROR_SCRIPT, renderRoutingMap, routingEntries } from "../../haproxy/config";
+import { FRONTEND_PORT, HAPROXY_DIR, renderHaproxyConfig, STATS_PORT } from "./haproxyConfig";
 import { DockerNames, LABEL_ROLE, LABEL_SERVICE, labels } from "./names";
 import { DockerSettings } from "./settings";
 
@@ -21,8 +23,8 @@ export function createLoadBalancer(s: DockerSettings, f: DockerFoundation, n: Do
       image: f.image(s.haproxyImage, parent).imageId,
       uploads: [
         { file: `${HAPROXY_DIR}/haproxy.cfg`, content: config },
-        { file: `${HAPROXY_DIR}/routing.map`, content: routingMap(svc) },
-        { file: `${HAPROXY_DIR}/mirror.lua`, content: MIRROR_LUA },
+        { file: `${HAPROXY_DIR}/routing.map`, content: renderRoutingMap(routingEntries(svc)) },
+        { file: `${HAPROXY_DIR}/mirror.lua`, content: fs.readFileSync(MIRROR_SCRIPT, "utf8") },
       ],
       ports: [
         { internal: FRONTEND_PORT, external: svc.frontendPort, ip: s.publishAddress },

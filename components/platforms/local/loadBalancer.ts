@@ -8,7 +8,8 @@ import { hostAddress, LoadBalancerSpec, placeService } from "../../config";
 import { Endpoint, LoadBalancerArgs, LoadBalancerHandle } from "../../platform";
 import { LocalContext, logDir, supervisorHome, targetsDir, PROCESS_PATH } from "./context";
 import { digest } from "./digest";
-import { reloadStructure, renderHaproxyConfig, routingEntries, ServerLine, slotServers } from "./haproxyConfig";
+import { routingEntries, ServerLine, slotServers } from "../../haproxy/config";
+import { reloadStructure, renderHaproxyConfig } from "./haproxyConfig";
 import { requireBinary } from "./impl/exec";
 import { instanceName } from "./instances";
 import { LocalResource } from "./provider";
@@ -23,7 +24,6 @@ export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: 
   const cfgPath = path.join(dir, "haproxy.cfg");
   const mapPath = path.join(dir, "routing.map");
   const adminSocket = path.join(dir, "admin.sock");
-  const mirrorScript = path.join(c.root, "components", "platforms", "local", "haproxy", "mirror.lua");
   const running = new Set(args.shadows.map((e) => e.host));
   const slots: ServerLine[] = placeService(svc, c.hosts).shadowSlots.map((host) => ({
     name: instanceName(svc.name, "shadow", host),
@@ -36,7 +36,7 @@ export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: 
   const haproxy = pulumi.all([...args.live, ...args.shadows].map((e) => e.address)).apply((addrs) => {
     const byInstance = new Map(args.live.map((e, i) => [e.instance, addrs[i]]));
     const addr = (e: Endpoint): string => byInstance.get(e.instance) ?? "";
-    return { service: svc, lb, live: lines(args.live, addr), shadows: slots, adminSocket, routingMap: mapPath, mirrorScript };
+    return { service: svc, lb, live: lines(args.live, addr), shadows: slots, adminSocket, routingMap: mapPath };
   });
   const content = haproxy.apply(renderHaproxyConfig);
   const servers = haproxy.apply(() => slotServers(svc.name, slots));

@@ -1,6 +1,11 @@
 import test from "ava";
 import { parseStackConfig } from "../../../components/config";
-import { reloadStructure, renderHaproxyConfig, routingEntries, slotServers } from "../../../components/platforms/local/haproxyConfig";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderRoutingMap, routingEntries, slotServers } from "../../../components/haproxy/config";
+import { reloadStructure, renderHaproxyConfig } from "../../../components/platforms/local/haproxyConfig";
 
 const spec = parseStackConfig({
   "understudy:services": { orders: { command: "x", port: 18100, replicas: 2, shadows: { count: 1, weightPercent: 25 } } },
@@ -18,7 +23,6 @@ const args = {
   ],
   adminSocket: "/s/admin.sock",
   routingMap: "/s/routing.map",
-  mirrorScript: "/s/mirror.lua",
 };
 
 test("live and shadow servers sit in their own backends with HTTP health checks", (t) => {
@@ -52,8 +56,8 @@ test("rendering is deterministic (an unchanged stack previews no change)", (t) =
 
 test("mirroring copies live-bound requests through the Lua action, never a copy of a copy", (t) => {
   const cfg = renderHaproxyConfig(args);
-  t.regex(cfg, /lua-load \/s\/mirror\.lua/);
-  t.regex(cfg, /http-request lua\.mirror be_orders_shadow if !live_down !\{ req\.hdr\(x-understudy-mirror\) -m found \}/);
+  t.regex(cfg, /lua-load \/\S+\/components\/haproxy\/mirror\.lua\n/);
+  t.regex(cfg, /http-request lua\.mirror be_orders_shadow if !live_down !canary !\{ req\.hdr\(x-understudy-mirror\) -m found \}/);
   t.regex(cfg, /set-var\(txn\.mirror_pct\) str\(mirror_percent\),map_str_int/);
 });
 
@@ -77,4 +81,25 @@ test("a shadow count change is no structural change (no reload); a new live inst
   t.is(reloadStructure(scaled), reloadStructure(args));
   const grown = { ...args, live: [...args.live, { name: "orders-live-host-5", address: "127.0.1.5", port: 18100 }] };
   t.not(reloadStructure(grown), reloadStructure(args));
+});
+
+test("reads only take the canary share, drawn once per request so routing and mirroring agree", (t) => {
+  const cfg = renderHaproxyConfig(args);
+  t.regex(cfg, /set-var\(txn\.canary\) bool\(1\) if safe_method \{ rand\(100\),sub\(txn\.shadow_weight\) lt 0 \}/);
+  t.regex(cfg, /acl safe_method method GET HEAD/);
+  t.regex(cfg, /use_backend be_orders_shadow if shadows_up canary\n/);
+});
+
+test("the rendered configuration is valid for the real haproxy (haproxy -c)", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "understudy-haproxy-"));
+  try {
+    const map = path.join(dir, "routing.map");
+    fs.writeFileSync(map, renderRoutingMap(routingEntries(spec.services[0])));
+    const cfg = path.join(dir, "haproxy.cfg");
+    fs.writeFileSync(cfg, renderHaproxyConfig({ ...args, adminSocket: path.join(dir, "admin.sock"), routingMap: map }));
+    const r = spawnSync("haproxy", ["-c", "-f", cfg], { encoding: "utf8" });
+    t.is(r.status, 0, `${r.stdout}${r.stderr}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import { renderRoutingMap } from "../../../haproxy/config";
 
 export interface RoutingInputs {
   adminSocket: string;
@@ -15,11 +16,6 @@ export interface RoutingInputs {
   servers?: Record<string, boolean>;
 }
 
-export function renderMap(entries: Record<string, number>): string {
-  return Object.entries(entries)
-    .map(([k, v]) => `${k} ${v}\n`)
-    .join("");
-}
 
 /** One runtime-API command; resolves with HAProxy's answer. */
 export function adminCommand(socket: string, command: string, timeoutMs = 2000): Promise<string> {
@@ -58,7 +54,7 @@ async function applyLive(i: RoutingInputs): Promise<void> {
 function writeFile(i: RoutingInputs): void {
   fs.mkdirSync(path.dirname(i.mapPath), { recursive: true });
   const tmp = `${i.mapPath}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, renderMap(i.entries));
+  fs.writeFileSync(tmp, renderRoutingMap(i.entries));
   fs.renameSync(tmp, i.mapPath);
 }
 
