@@ -62,8 +62,11 @@ export function judge(a: Analysis, p: CanaryPolicy): Verdict {
   if (delta > p.maxErrorRateDelta) {
     return { verdict: "fail", reason: `shadow error rate ${(a.shadow.errorRate * 100).toFixed(1)} % vs live ${(a.live.errorRate * 100).toFixed(1)} % (allowed +${(p.maxErrorRateDelta * 100).toFixed(1)} points)` };
   }
-  if (a.shadow.p99Ms > p.p99FloorMs && a.shadow.p99Ms > p.maxP99Ratio * Math.max(a.live.p99Ms, p.p99FloorMs / p.maxP99Ratio)) {
-    return { verdict: "fail", reason: `shadow p99 ${a.shadow.p99Ms.toFixed(0)} ms is ${(a.shadow.p99Ms / a.live.p99Ms).toFixed(2)}× live's ${a.live.p99Ms.toFixed(0)} ms (allowed ${p.maxP99Ratio}×)` };
+  // Live's p99 is floored too, so a near-zero live p99 does not fail every shadow.
+  const yardstick = Math.max(a.live.p99Ms, p.p99FloorMs / p.maxP99Ratio);
+  if (a.shadow.p99Ms > p.p99FloorMs && a.shadow.p99Ms > p.maxP99Ratio * yardstick) {
+    const ratio = a.live.p99Ms > 0 ? `${(a.shadow.p99Ms / a.live.p99Ms).toFixed(2)}×` : "above";
+    return { verdict: "fail", reason: `shadow p99 ${a.shadow.p99Ms.toFixed(0)} ms is ${ratio} live's ${a.live.p99Ms.toFixed(0)} ms (allowed ${p.maxP99Ratio}×)` };
   }
   return {
     verdict: "pass",

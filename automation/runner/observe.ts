@@ -12,7 +12,7 @@ export function serviceQueries(service: string): Record<string, string> {
   return {
     up: `up{${s}}`,
     requestRate: `sum by (instance) (rate(http_requests_total{${s},${APP},mirrored="false"}[${WINDOW}]))`,
-    errorRate: `sum by (instance) (rate(http_requests_total{${s},${APP},status=~"5.."}[${WINDOW}])) / sum by (instance) (rate(http_requests_total{${s},${APP}}[${WINDOW}]))`,
+    errorRate: `sum by (instance) (rate(http_requests_total{${s},${APP},status=~"5..",mirrored="false"}[${WINDOW}])) / sum by (instance) (rate(http_requests_total{${s},${APP},mirrored="false"}[${WINDOW}]))`,
     cpu: `sum by (instance) (rate(process_cpu_seconds_total{${s}}[${WINDOW}]))`,
     memoryBytes: `sum by (instance) (process_resident_memory_bytes{${s}})`,
     p99Ms: `1000 * histogram_quantile(0.99, sum by (instance, le) (rate(http_request_duration_seconds_bucket{${s},${APP},mirrored="false"}[${WINDOW}])))`,

@@ -79,3 +79,10 @@ test("with all traffic on the shadows, the live side's last window is the yardst
   const bad = advance({ ...start(0, p), baseline: healthy.live, step: 4, weight: 100 }, { shadow: { requests: 100, errorRate: 0.3, p99Ms: 20 } }, s30, p);
   t.is(bad.status, "rolledBack");
 });
+
+test("a live p99 of 0 (nothing measured above the first bucket) is floored: no Infinity in the reason", (t) => {
+  const v = judge({ live: { requests: 100, errorRate: 0, p99Ms: 0 }, shadow: { requests: 100, errorRate: 0, p99Ms: 200 } }, DEFAULT_CANARY);
+  t.is(v.verdict, "fail");
+  t.notRegex(v.reason, /Infinity|NaN/);
+  t.is(judge({ live: { requests: 100, errorRate: 0, p99Ms: 0 }, shadow: { requests: 100, errorRate: 0, p99Ms: 40 } }, DEFAULT_CANARY).verdict, "pass");
+});
