@@ -56,6 +56,9 @@ export interface DecideState {
 
 export type InstanceRole = "live" | "shadow" | "drained";
 
+/** The window the runner's rates (request rate, error rate, p99) are measured over, in seconds. */
+export const RATE_WINDOW_SEC = 30;
+
 /** One instance's latest metrics. An absent field is a missing metric. */
 export interface InstanceObservation {
   /** The instance's name in the metrics (e.g. orders-live-host-1). */

@@ -1,10 +1,10 @@
 // Observe: one PromQL query per metric per service, folded into decide()'s Observations. A metric
 // Prometheus does not have is left out (decide() holds on missing or stale data and says so).
 import { StackSpec } from "../../components/config";
-import { InstanceObservation, InstanceRole, Observations } from "../decide";
+import { InstanceObservation, InstanceRole, Observations, RATE_WINDOW_SEC } from "../decide";
 import { MetricsSource, Sample } from "../metrics/source";
 
-const WINDOW = "30s";
+const WINDOW = `${RATE_WINDOW_SEC}s`;
 const APP = 'route!~"/healthz|/metrics|/admin/role"';
 
 export function serviceQueries(service: string): Record<string, string> {

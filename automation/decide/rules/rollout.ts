@@ -7,16 +7,13 @@ import { judge, RoleStats } from "../../canary/rollout";
 import { isFresh } from "../assess";
 import { ServiceContext } from "../context";
 import type { Plan } from "../plan";
-import type { Change, InstanceObservation } from "../types";
+import { RATE_WINDOW_SEC, type Change, type InstanceObservation } from "../types";
 
 export type Analysis = { verdict: "pass" | "fail" | "missing"; detail: string };
 
-/**
- * The window behind an observed rate: the runner's observations are `rate(...[30s])`
- * (automation/runner/observe.ts), so requestRate × 30 s is the number of requests an instance's error
- * rate and p99 rest on. The simulator's rates are instantaneous; the same window stands in for them.
- */
-const RATE_WINDOW_SEC = 30;
+// The window behind an observed rate (RATE_WINDOW_SEC, what the runner's queries use): requestRate ×
+// the window is the number of requests an instance's error rate and p99 rest on. The simulator's
+// rates are instantaneous; the same window stands in for them.
 
 /**
  * One role's instances as the judge's stats. Requests: Σ rate × the window. Error rate: request-weighted
