@@ -1,6 +1,7 @@
 // The data decide() reads and writes. Everything is plain JSON: the runner persists the state between
 // ticks and logs the rest; the simulator builds the same shapes from its virtual cluster.
 import type { PlatformName } from "../../components/config";
+import type { RoleStats } from "../canary/rollout";
 import type { StepForecast } from "../forecast";
 
 export type CanaryStatus = "idle" | "running" | "paused" | "done" | "rolledBack";
@@ -13,6 +14,11 @@ export interface CanaryState {
   stepStartedAt: number | null;
   /** Why the rollout paused, rolled back or finished. */
   reason: string | null;
+  /**
+   * Live's last window with enough requests: the yardstick once the shadows take (nearly) all reads
+   * and live serves too few requests to judge by (a read-only service at 100 % would stall without it).
+   */
+  baseline?: RoleStats;
 }
 
 /** An instance taken out because it failed; its host is avoided until it is healthy again. */

@@ -9,7 +9,7 @@ import { ServiceContext } from "../context";
 import type { Plan } from "../plan";
 import { RATE_WINDOW_SEC, type Change, type InstanceObservation } from "../types";
 
-export type Analysis = { verdict: "pass" | "fail" | "missing"; detail: string };
+export type Analysis = { verdict: "pass" | "fail" | "missing"; detail: string; liveBaseline?: RoleStats };
 
 // The window behind an observed rate (RATE_WINDOW_SEC, what the runner's queries use): requestRate ×
 // the window is the number of requests an instance's error rate and p99 rest on. The simulator's
@@ -17,8 +17,7 @@ export type Analysis = { verdict: "pass" | "fail" | "missing"; detail: string };
 
 /**
  * One role's instances as the judge's stats. Requests: Σ rate × the window. Error rate: request-weighted
- * (observe's error rate also counts a shadow's mirrored copies; their 5xx count against it, the safe
- * side). p99: the shadows' worst instance, so one bad shadow cannot hide behind healthy ones; live's
+ * (mirrored copies are left out, as from the request rate). p99: the shadows' worst instance, so one bad shadow cannot hide behind healthy ones; live's
  * request-weighted mean, the latency a typical live request sees — lower than live's worst, so the
  * yardstick errs towards failing the shadows, not towards promoting them.
  */
@@ -48,8 +47,10 @@ export function analyse(ctx: ServiceContext, trafficMoved: boolean): Analysis {
   }
   if (!trafficMoved) return { verdict: "pass", detail: "shadows healthy and in sync" };
   const measured = (o: InstanceObservation): boolean => fresh(o) && o.up === true && o.errorRate !== undefined && o.p99Ms !== undefined && (o.requestRate ?? 0) > 0;
-  const v = judge({ live: roleStats(a.live.filter(measured), "weighted"), shadow: roleStats(a.shadows.filter(measured), "worst") }, policy.canary);
-  return { verdict: v.verdict === "inconclusive" ? "missing" : v.verdict, detail: v.reason };
+  const current = roleStats(a.live.filter(measured), "weighted");
+  const live = current && current.requests >= policy.canary.minRequests ? current : (s.canary.baseline ?? current);
+  const v = judge({ live, shadow: roleStats(a.shadows.filter(measured), "worst") }, policy.canary);
+  return { verdict: v.verdict === "inconclusive" ? "missing" : v.verdict, detail: v.reason, liveBaseline: live };
 }
 
 function weights(ctx: ServiceContext, to: number, reason: string): Change {
@@ -61,7 +62,8 @@ export function rollout(ctx: ServiceContext, plan: Plan): void {
   const c = s.canary;
   if (c.status !== "running" && c.status !== "paused") return;
   const steps = policy.canary.steps;
-  const result = ctx.a.hold.length > 0 ? ({ verdict: "missing", detail: ctx.a.hold.join("; ") } as const) : analyse(ctx, c.step >= 0);
+  const result: Analysis = ctx.a.hold.length > 0 ? { verdict: "missing", detail: ctx.a.hold.join("; ") } : analyse(ctx, c.step >= 0);
+  if (result.liveBaseline && result.liveBaseline.requests >= policy.canary.minRequests) c.baseline = result.liveBaseline;
   if (result.verdict === "missing") {
     if (c.status !== "paused") plan.say(ctx.name, "rollout", `paused at ${s.weightPercent} %: ${result.detail}`);
     c.status = "paused";

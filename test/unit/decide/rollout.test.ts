@@ -141,6 +141,28 @@ const cases: [string, Case, (t: import("ava").ExecutionContext, d: Decision) => 
     },
     (t, d) => t.regex(d.changes[0].reason, /shadow p99 100 ms is 2\.50× live's 40 ms/),
   ],
+  [
+    // Reads all go to the shadows at 100 %: a read-only service's live instances see nothing to judge by.
+    "at 100 % with live idle, live's last good window is the yardstick: the roles swap instead of stalling",
+    {
+      state: { ...canary({ step: 4, stepStartedAt: T0 - 61_000, baseline: { requests: 300, errorRate: 0, p99Ms: 20 } }), weightPercent: 100 },
+      instances: [live("h1", { requestRate: 0 }), live("h2", { requestRate: 0 }), serving({ requestRate: 10 })],
+    },
+    (t, d) => t.like(d.changes[0], { kind: "completeRollout" }),
+  ],
+  [
+    "at 100 % with live idle and no baseline: paused, not promoted",
+    { state: { ...canary({ step: 4, stepStartedAt: T0 - 61_000 }), weightPercent: 100 }, instances: [live("h1", { requestRate: 0 }), live("h2", { requestRate: 0 }), serving({ requestRate: 10 })] },
+    (t, d) => {
+      t.deepEqual(kinds(d), []);
+      t.like(d.state.services.orders.canary, { status: "paused" });
+    },
+  ],
+  [
+    "a live window with enough requests becomes the baseline",
+    { state: { ...canary({ step: 0, stepStartedAt: T0 - 30_000 }), weightPercent: 5 }, instances: [...two, serving()] },
+    (t, d) => t.like(d.state.services.orders.canary.baseline, { errorRate: 0, p99Ms: 20 }),
+  ],
   ["an idle canary does nothing", { state: { mirrorPercent: 0 }, instances: [...two, serving()] }, (t, d) => t.deepEqual(kinds(d), [])],
 ];
 
