@@ -81,6 +81,13 @@ export async function openStack(o: EngineOptions): Promise<Stack> {
  * `understudy:policy` as objects, which `setConfig` can only store as strings): the stack file is
  * read, the keys replaced, and the file written back whole.
  */
+/** The stack's settings as they are now, and a function that puts them back. */
+export async function snapshotConfig(stack: Stack): Promise<() => Promise<void>> {
+  const ws = stack.workspace as LocalWorkspace;
+  const before = structuredClone(await ws.stackSettings(stack.name));
+  return () => ws.saveStackSettings(stack.name, before);
+}
+
 export async function writeConfig(stack: Stack, entries: Record<string, unknown>): Promise<void> {
   const ws = stack.workspace as LocalWorkspace;
   const settings = await ws.stackSettings(stack.name);

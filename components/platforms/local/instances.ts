@@ -49,6 +49,7 @@ export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent
         port: svc.port,
         healthPath: svc.healthPath,
         logDir: logDir(c),
+        succeeds: [instanceName(svc.name, args.role === "live" ? "shadow" : "live", host)],
       },
       { parent, dependsOn: [...dependsOn, ...args.after] },
       ["secretEnv"],

@@ -1,10 +1,14 @@
 // The runner against a real local stack: a dry-run tick decides and records but changes nothing;
-// with Prometheus gone, a tick holds (no scale-down, no promotion) and says why.
+// an `up` refused by a locked stack puts the config back; with Prometheus gone, a tick holds (no
+// scale-down, no promotion) and says why.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import test from "ava";
 import * as supervisor from "../../../components/platforms/local/impl/supervisor";
 import { prometheusSource } from "../../../automation/metrics/prometheus";
+import { Change } from "../../../automation/decide";
+import { preflight } from "../../../automation/engine";
+import { applyChanges, ApplyResult } from "../../../automation/runner/apply";
 import { realClock } from "../../../automation/runner/clock";
 import { readRecords } from "../../../automation/runner/record";
 import { staleLocks } from "../../../automation/runner/recovery";
@@ -42,6 +46,24 @@ test.serial("dry-run records the decision and changes nothing; without Prometheu
     t.is((await s.stack.getAllConfig())["understudy:services"].value, before, "dry-run left the stack config alone");
     t.is(r1.apply, undefined, "nothing applied");
     t.is(readRecords(path.join(dir, "decisions.jsonl"), 5).length, 1, "the decision is in the log");
+
+    // The stack is locked by a live process (an engineer's `pulumi up`): the apply's `up` is refused,
+    // and the config goes back to what is deployed, so the next tick decides and applies again.
+    const lockDir = path.join(s.backendDir, ".pulumi", "locks", "organization", "understudy", "it-runner");
+    fs.mkdirSync(lockDir, { recursive: true });
+    fs.writeFileSync(path.join(lockDir, "engineer.json"), JSON.stringify({ pid: process.pid, username: "engineer", hostname: "localhost", timestamp: new Date().toISOString() }));
+    const spec = await preflight(s.stack);
+    const change: Change = { kind: "setShadows", service: "tiny", rule: "scaling", priority: "scale-down", from: 1, to: 0, avoid: [], reason: "test" };
+    let refused: ApplyResult;
+    try {
+      refused = await applyChanges(s.stack, spec, [change]);
+    } finally {
+      fs.rmSync(lockDir, { recursive: true, force: true });
+    }
+    t.deepEqual(refused, { applied: false, skipped: "another update is running; retrying next tick" });
+    t.is((await s.stack.getAllConfig())["understudy:services"].value, before, "a refused up leaves the config as deployed");
+    t.like(await applyChanges(s.stack, spec, [change]), { applied: true });
+    t.is((JSON.parse((await s.stack.getAllConfig())["understudy:services"].value) as { tiny: { shadows: { count: number } } }).tiny.shadows.count, 0, "and the next one applies");
 
     await supervisor.remove(path.join(s.stateDir, "pm2"), "prometheus");
     const r2 = await tick(ctx);

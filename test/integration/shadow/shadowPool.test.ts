@@ -130,6 +130,19 @@ test.serial("shadow count 1 → 2 → 0 by `up` under load: no reload, no failed
       }
     }
     t.deepEqual(await shadowSlots(s), { "orders-shadow-host-3": "MAINT", "orders-shadow-host-4": "MAINT" });
+
+    // One live instance fewer and a shadow again, in one update: host-2 becomes a slot the running
+    // HAProxy does not have yet; the reload of that same update brings it, enabled.
+    await writeConfig(s.stack, { "understudy:services": { orders: { ...orders, replicas: 1, shadows: { count: 1 } } } });
+    await s.stack.up({ onOutput: (o) => s.log.push(o) });
+    t.not(await haproxyWorker(s), worker, "a structural change reloads");
+    let slots = await shadowSlots(s);
+    for (let i = 0; i < 40 && slots["orders-shadow-host-2"] !== "UP"; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      slots = await shadowSlots(s);
+    }
+    t.deepEqual(slots, { "orders-shadow-host-2": "UP", "orders-shadow-host-3": "MAINT", "orders-shadow-host-4": "MAINT" });
+    t.is((await get(`${LB}/orders?limit=1`)).status, 200);
   } finally {
     await s.destroy();
   }

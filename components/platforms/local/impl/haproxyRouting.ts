@@ -47,6 +47,9 @@ async function applyLive(i: RoutingInputs): Promise<void> {
   const servers = Object.entries(i.servers ?? {}).sort(([, a], [, b]) => Number(b) - Number(a));
   for (const [server, enabled] of servers) {
     const answer = await adminCommand(i.adminSocket, `set server ${server} state ${enabled ? "ready" : "maint"}`);
+    // A slot the running HAProxy does not have yet belongs to a structural change (live instances
+    // moved): the new configuration file carries its state and the reload in this same update loads it.
+    if (answer === "No such server.") continue;
     if (answer !== "") throw new Error(`HAProxy refused to ${enabled ? "enable" : "disable"} ${server}: ${answer}`);
   }
 }

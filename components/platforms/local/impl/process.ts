@@ -23,6 +23,12 @@ export interface ProcessInputs {
   reloadToken?: string;
   reloadSignal?: string;
   startTimeoutMs?: number;
+  /**
+   * Processes this one takes the address over from: the same service's instance on the same host in
+   * its other role. A role change (a live instance demoted to shadow, a shadow promoted) creates the
+   * new process before Pulumi deletes the old one, and both need the same address and port.
+   */
+  succeeds?: string[];
 }
 
 export interface ProcessOutputs extends ProcessInputs {
@@ -68,11 +74,13 @@ async function status(i: ProcessInputs): Promise<Pick<ProcessOutputs, "pid" | "s
 }
 
 export async function create(i: ProcessInputs): Promise<{ id: string; outs: ProcessOutputs }> {
-  // A process of this name left by an interrupted run (its create never reached the state) is ours:
-  // remove it before checking that the address is free.
-  if (await supervisor.describe(i.supervisorHome, i.name)) {
-    await supervisor.remove(i.supervisorHome, i.name);
-    await waitFor(`${i.address}:${i.port} to be released by a leftover ${i.name}`, async () => !(await isListening(i.address, i.port)), 15_000);
+  // A process of this name left by an interrupted run (its create never reached the state) is ours,
+  // and so is the one this process succeeds (its delete, later in this update, finds it gone): remove
+  // them before checking that the address is free.
+  for (const name of [i.name, ...(i.succeeds ?? [])]) {
+    if (!(await supervisor.describe(i.supervisorHome, name))) continue;
+    await supervisor.remove(i.supervisorHome, name);
+    await waitFor(`${i.address}:${i.port} to be released by ${name}`, async () => !(await isListening(i.address, i.port)), 15_000);
   }
   if (await isListening(i.address, i.port)) {
     throw new Error(`${i.address}:${i.port} is already in use by another process; stop it or choose another port in the stack config`);
@@ -122,6 +130,8 @@ export async function update(_id: string, _olds: ProcessOutputs, news: ProcessIn
 }
 
 export async function remove(_id: string, props: ProcessOutputs): Promise<void> {
+  // Already gone when its successor took the address over (see `succeeds`): the port is not its own.
+  if (!(await supervisor.describe(props.supervisorHome, props.name))) return;
   await supervisor.remove(props.supervisorHome, props.name);
   await waitFor(`${props.address}:${props.port} to be released by ${props.name}`, async () => !(await isListening(props.address, props.port)), 15_000);
 }
