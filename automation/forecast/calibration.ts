@@ -167,21 +167,42 @@ export class Calibrator {
     });
   }
 
+  /** Completed residual paths (log space, oldest first; NaN marks an interpolated outcome). */
+  get completedPaths(): readonly (readonly number[])[] {
+    return this.paths;
+  }
+
+  /** Origins still waiting for outcomes, oldest first: log forecasts and the residuals seen so far. */
+  get openOrigins(): readonly { readonly forecast: readonly number[]; readonly residuals: readonly number[] }[] {
+    return this.open;
+  }
+
   /**
    * P(max over steps 1..within ≥ threshold): the share of recent residual paths that, laid over the
    * current point forecast, cross the threshold somewhere.
    */
   probabilityAbove(point: readonly number[], threshold: number, within: number): number {
     if (threshold <= 0) return 1;
-    const limit = this.toLog(threshold);
-    const centers = point.slice(0, within).map((f) => this.toLog(f));
-    if (this.paths.length < MIN_PATHS) {
+    return this.crossingShare(
+      point.slice(0, within).map((f) => this.toLog(f)),
+      this.toLog(threshold),
+      this.paths,
+    );
+  }
+
+  /**
+   * The share of `paths` that, laid over the log point forecast `centers` (steps 1..centers.length),
+   * reach the log threshold `limit` somewhere. Below MIN_PATHS paths, a Gaussian stands in. Also used
+   * to replay the probabilities of past origins from the paths that were complete at the time.
+   */
+  crossingShare(centers: readonly number[], limit: number, paths: readonly (readonly number[])[]): number {
+    if (paths.length < MIN_PATHS) {
       // Too few paths: the largest single-step Gaussian probability, a lower bound on the maximum's.
       return Math.max(...centers.map((c, i) => 1 - normalCdf((limit - c) / (this.fallbackSpread * Math.sqrt(i + 1)))));
     }
     let hits = 0;
     let usable = 0;
-    for (const path of this.paths) {
+    for (const path of paths) {
       let complete = true;
       let crossed = false;
       for (let k = 1; k <= centers.length; k++) {

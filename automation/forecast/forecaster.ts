@@ -12,6 +12,7 @@ import { ModelFailure, PointModel, Periods, lastCleanValue, periodsFor } from ".
 import { SeasonalNaive, fitSeasonalNaive } from "./models/seasonal-naive";
 import { ResolvedOptions, resolveOptions } from "./options";
 import { prepare } from "./prepare";
+import { RecalibratorJSON, RiseRecalibrator, RiseSource } from "./recalibration";
 import { Sentinel, fitSentinel, logOffset, screen } from "./sentinel";
 import { IMPUTED, IncomingSlot, Series, intake } from "./series";
 import { FitReport, ForecastInputError, ForecastOptions, Forecaster, ForecasterStatus, MemberKind, ModelKind, Point, StepForecast } from "./types";
@@ -34,6 +35,8 @@ export interface Fitted {
   /** Why the configured model could not be fitted and persistence stands in, or null. */
   fallback: string | null;
   calibrator: Calibrator;
+  /** Per rise event asked about: raw probabilities and outcomes, and the map fitted on them. */
+  recalibrator: RiseRecalibrator;
   latest: number[];
   updates: Updates;
 }
@@ -117,6 +120,7 @@ export class PipelineForecaster implements Forecaster {
       model,
       fallback,
       calibrator: freshCalibrator(),
+      recalibrator: new RiseRecalibrator(),
       latest: [],
       updates: emptyUpdates(),
     };
@@ -200,10 +204,12 @@ export class PipelineForecaster implements Forecaster {
     if (flag !== slot.flag) s.updates.anomalies++;
     s.series.push(slot.value, flag);
     s.calibrator.observe(slot.value, (flag & IMPUTED) === 0);
+    s.recalibrator.observe(s.series);
     s.sentinel.model.observe(s.series);
     s.model.observe(s.series);
     s.latest = this.safeForecast(s.horizon);
     s.calibrator.record(s.latest);
+    s.recalibrator.record(this.riseSource);
   }
 
   update(newPoints: Point[]): void {
@@ -238,12 +244,35 @@ export class PipelineForecaster implements Forecaster {
     return quantiles.map((q, k) => ({ t: s.series.time(s.series.end + k), quantiles: q }));
   }
 
+  /**
+   * The conformal probability recalibrated against the outcomes of earlier origins (see
+   * recalibration.ts). Events beyond the calibrated horizon, and certain ones (a bar at or below zero),
+   * get the conformal probability as it is. The event is tracked from its first call on (at most a few
+   * events at once), so asking changes the state that toJSON() writes.
+   */
   probabilityOfRise(r: number, withinSteps: number): number {
+    const raw = this.rawProbabilityOfRise(r, withinSteps);
+    const s = this.ready;
+    if (withinSteps > s.horizon || !((1 + r) * s.series.value(s.series.end - 1) > 0)) return raw;
+    return s.recalibrator.calibrate(r, withinSteps, raw, this.riseSource);
+  }
+
+  /** The conformal probability alone, before recalibration (for diagnostics and the backtest). */
+  rawProbabilityOfRise(r: number, withinSteps: number): number {
     this.checkSteps(withinSteps, "withinSteps");
     if (!Number.isFinite(r)) throw new ForecastInputError(`r must be a finite number, got ${r}`);
     const s = this.ready;
     const current = s.series.value(s.series.end - 1);
     return s.calibrator.probabilityAbove(this.pointForecast(withinSteps), (1 + r) * current, withinSteps);
+  }
+
+  private get riseSource(): RiseSource {
+    const s = this.ready;
+    return {
+      series: s.series,
+      calibrator: s.calibrator,
+      raw: (r, within) => s.calibrator.probabilityAbove(s.latest, (1 + r) * s.series.value(s.series.end - 1), within),
+    };
   }
 
   report(): FitReport {
@@ -282,13 +311,18 @@ export interface ForecasterJSON {
     model: unknown;
     fallback: string | null;
     calibrator: ReturnType<Calibrator["toJSON"]>;
+    /** Since version 2; a version 1 forecaster restores with no events tracked yet. */
+    recalibrator?: RecalibratorJSON;
     latest: number[];
     updates: Updates;
   };
 }
 
 export const FORMAT = "understudy.forecaster";
-export const VERSION = 1;
+/** 2: adds the rise recalibrator. */
+export const VERSION = 2;
+/** Older versions restoreForecaster() still reads. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 function serialize(f: PipelineForecaster): ForecasterJSON {
   const s = f.fitted;
@@ -307,6 +341,7 @@ function serialize(f: PipelineForecaster): ForecasterJSON {
       model: s.model.toJSON(),
       fallback: s.fallback,
       calibrator: s.calibrator.toJSON(),
+      recalibrator: s.recalibrator.toJSON(),
       latest: s.latest,
       updates: s.updates,
     },

@@ -3,13 +3,14 @@
 import { RobustZDetector } from "./anomaly";
 import { Calibrator } from "./calibration";
 import { makeCalendar } from "./calendar";
-import { FORMAT, ForecasterJSON, PipelineForecaster, VERSION, capacityFor } from "./forecaster";
+import { FORMAT, ForecasterJSON, PipelineForecaster, READABLE_VERSIONS, VERSION, capacityFor } from "./forecaster";
 import { Ensemble, EnsembleJSON } from "./models/ensemble";
 import { HoltWinters, HoltWintersJSON } from "./models/holt-winters";
 import { Lstm, LstmJSON } from "./models/lstm";
 import { PointModel } from "./models/model";
 import { SeasonalNaive, SeasonalNaiveJSON } from "./models/seasonal-naive";
 import { resolveOptions } from "./options";
+import { RiseRecalibrator } from "./recalibration";
 import { Series } from "./series";
 import { ForecastInputError, ForecastOptions, Forecaster, MemberKind, ModelKind } from "./types";
 
@@ -46,7 +47,9 @@ export function restoreForecaster(json: unknown): Forecaster {
   if (saved === null || typeof saved !== "object" || saved.format !== FORMAT) {
     throw new ForecastInputError(`not a saved forecaster (expected format "${FORMAT}")`);
   }
-  if (saved.version !== VERSION) throw new ForecastInputError(`saved forecaster version ${String(saved.version)} is not supported (expected ${VERSION})`);
+  if (!READABLE_VERSIONS.includes(saved.version as number)) {
+    throw new ForecastInputError(`saved forecaster version ${String(saved.version)} is not supported (expected ${READABLE_VERSIONS.join(" to ")}; this build writes ${VERSION})`);
+  }
   if (!saved.kind || !KINDS.includes(saved.kind)) throw new ForecastInputError(`saved forecaster has unknown kind "${String(saved.kind)}"`);
   const input = saved.options ?? {};
   const options = resolveOptions(input);
@@ -64,6 +67,8 @@ export function restoreForecaster(json: unknown): Forecaster {
       model: restoreModel(s.model),
       fallback: s.fallback,
       calibrator: Calibrator.fromJSON(s.calibrator),
+      // Version 1 had no recalibrator: events start afresh (replayed from the calibrator) on the first ask.
+      recalibrator: s.recalibrator ? RiseRecalibrator.fromJSON(s.recalibrator) : new RiseRecalibrator(),
       latest: s.latest,
       updates: s.updates,
     });

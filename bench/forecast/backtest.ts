@@ -2,6 +2,7 @@
 // period point by point through update() (as the runner would), forecasting at regular origins and
 // scoring each forecast against what happened. No file I/O: main.ts loads and writes.
 import { CalendarEvent, LstmOptions, ModelKind, Point, createForecaster } from "../../automation/forecast";
+import { PipelineForecaster } from "../../automation/forecast/forecaster";
 import { prepare } from "../../automation/forecast/prepare";
 import { Outcome, Scores, naiveScale, score } from "./metrics";
 
@@ -130,6 +131,8 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
       const probabilities = horizons.map((h) => forecaster.probabilityOfRise(config.rise, h.steps));
       predictMs += performance.now() - started;
       predictions++;
+      // Before the online recalibration, for the report's "skill (raw)" (not timed).
+      const raw = forecaster instanceof PipelineForecaster ? horizons.map((h) => forecaster.rawProbabilityOfRise(config.rise, h.steps)) : null;
       const origin = slotOf(forecast[0].t) - 1;
       horizons.forEach((h, j) => {
         const target = origin + h.steps;
@@ -141,7 +144,7 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
           if (i > origin) peak = Math.max(peak, values[i]);
         }
         if (!real) return;
-        const outcome = { actual: values[target], quantiles: forecast[h.steps - 1].quantiles, probability: probabilities[j], rose: peak >= (1 + config.rise) * values[origin] };
+        const outcome = { actual: values[target], quantiles: forecast[h.steps - 1].quantiles, probability: probabilities[j], rawProbability: raw?.[j], rose: peak >= (1 + config.rise) * values[origin] };
         outcomes[j].push(outcome);
         if (h === plotHorizon && target >= plotFrom) {
           trace.times.push(grid.t0 + target * stepMs);

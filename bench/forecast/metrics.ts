@@ -8,6 +8,8 @@ export interface Outcome {
   quantiles: number[];
   /** Forecast P(rise ≥ r within the horizon). */
   probability: number;
+  /** The same before the forecaster's online recalibration (the conformal probability), when known. */
+  rawProbability?: number;
   /** Whether the rise happened. */
   rose: boolean;
 }
@@ -22,6 +24,8 @@ export interface Scores {
   brier: number;
   /** 1 − Brier / Brier of the constant base rate; null when the event never or always happened. */
   brierSkill: number | null;
+  /** The same skill for the raw probabilities; null when not given. */
+  brierSkillRaw: number | null;
   baseRate: number;
   /** Among origins with P ≥ threshold, the share where the rise happened; null if none. */
   precision: number | null;
@@ -58,6 +62,8 @@ export function score(outcomes: readonly Outcome[], scale: number, threshold = 0
   const avg = (f: (o: Outcome) => number): number => (n === 0 ? NaN : outcomes.reduce((s, o) => s + f(o), 0) / n);
   const baseRate = avg((o) => (o.rose ? 1 : 0));
   const brier = avg((o) => (o.probability - (o.rose ? 1 : 0)) ** 2);
+  const hasRaw = n > 0 && outcomes.every((o) => o.rawProbability !== undefined);
+  const brierRaw = hasRaw ? avg((o) => ((o.rawProbability as number) - (o.rose ? 1 : 0)) ** 2) : NaN;
   const climatology = baseRate * (1 - baseRate);
   const alarms = outcomes.filter((o) => o.probability >= threshold);
   const rises = outcomes.filter((o) => o.rose);
@@ -70,6 +76,7 @@ export function score(outcomes: readonly Outcome[], scale: number, threshold = 0
     coverage80: avg((o) => (o.actual >= o.quantiles[Q10] && o.actual <= o.quantiles[Q90] ? 1 : 0)),
     brier,
     brierSkill: climatology > 0 ? 1 - brier / climatology : null,
+    brierSkillRaw: climatology > 0 && hasRaw ? 1 - brierRaw / climatology : null,
     baseRate,
     precision: alarms.length > 0 ? alarms.filter((o) => o.rose).length / alarms.length : null,
     recall: rises.length > 0 ? rises.filter((o) => o.probability >= threshold).length / rises.length : null,

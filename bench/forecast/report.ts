@@ -153,7 +153,8 @@ export function markdownReport(results: readonly SeriesResult[], anomalies: read
     "",
     "MASE and pinball losses are scaled by the in-sample daily seasonal-naive mean absolute error of the fit window. " +
       "The point forecast is the median. The rise event is max(load over the horizon) ≥ 1.2 × load at the origin; " +
-      "Brier skill is against the test period's own base rate (sample climatology); precision and recall count P ≥ 0.8 as an alarm.",
+      "Brier skill is against the test period's own base rate (sample climatology); precision and recall count P ≥ 0.8 as an alarm. " +
+      "P(rise) is recalibrated online against the outcomes of earlier origins (no lookahead); \"skill (raw)\" scores the conformal probability before that.",
     "",
   );
   out.push("## Targets", "");
@@ -162,11 +163,11 @@ export function markdownReport(results: readonly SeriesResult[], anomalies: read
   out.push("## 30-minute horizon", "");
   out.push(
     table(
-      ["series", "model", "steps", "MASE", "coverage 80", "Brier", "skill", "base rate", "precision", "recall", "fit", "predict"],
+      ["series", "model", "steps", "MASE", "coverage 80", "Brier", "skill", "skill (raw)", "base rate", "precision", "recall", "fit", "predict"],
       results.flatMap((r) =>
         rows
           .filter((x) => x.series === r.series && x.horizons.includes("30 min"))
-          .map((x) => [x.series, x.model, `${x.horizonSteps} (${x.horizonMinutes} min)`, num(x.mase), pct(x.coverage80), num(x.brier), num(x.brierSkill), pct(x.baseRate), pct(x.precision), pct(x.recall), ms(x.fitMs), ms(x.predictMs)]),
+          .map((x) => [x.series, x.model, `${x.horizonSteps} (${x.horizonMinutes} min)`, num(x.mase), pct(x.coverage80), num(x.brier), num(x.brierSkill), num(x.brierSkillRaw), pct(x.baseRate), pct(x.precision), pct(x.recall), ms(x.fitMs), ms(x.predictMs)]),
       ),
     ),
     "",
@@ -190,8 +191,8 @@ export function markdownReport(results: readonly SeriesResult[], anomalies: read
   out.push("## All horizons", "");
   out.push(
     table(
-      ["series", "model", "horizon", "MASE", "pinball 50", "pinball 80", "pinball 95", "coverage 80", "Brier", "skill", "precision", "recall", "origins"],
-      rows.map((x) => [x.series, x.model, `${x.horizons.join(", ")} (${x.horizonMinutes} min)`, num(x.mase), num(x.pinball50), num(x.pinball80), num(x.pinball95), pct(x.coverage80), num(x.brier), num(x.brierSkill), pct(x.precision), pct(x.recall), String(x.origins)]),
+      ["series", "model", "horizon", "MASE", "pinball 50", "pinball 80", "pinball 95", "coverage 80", "Brier", "skill", "skill (raw)", "precision", "recall", "origins"],
+      rows.map((x) => [x.series, x.model, `${x.horizons.join(", ")} (${x.horizonMinutes} min)`, num(x.mase), num(x.pinball50), num(x.pinball80), num(x.pinball95), pct(x.coverage80), num(x.brier), num(x.brierSkill), num(x.brierSkillRaw), pct(x.precision), pct(x.recall), String(x.origins)]),
     ),
     "",
   );

@@ -31,4 +31,18 @@ test("scores: MASE, coverage, Brier, skill, precision and recall", (t) => {
   t.true(close(s.brierSkill as number, 1 - s.brier / 0.25));
   t.is(s.precision, 0.5);
   t.is(s.recall, 0.5);
+  t.is(s.brierSkillRaw, null, "no raw probabilities given");
+});
+
+test("scores: the skill of the raw probabilities when they are given", (t) => {
+  const q = [0, 0, 0, 0, 0, 0];
+  const s = score(
+    [
+      { actual: 0, quantiles: q, probability: 1, rawProbability: 0.5, rose: true },
+      { actual: 0, quantiles: q, probability: 0, rawProbability: 0.5, rose: false },
+    ],
+    1,
+  );
+  t.is(s.brierSkill, 1);
+  t.is(s.brierSkillRaw, 0);
 });
