@@ -88,7 +88,7 @@ test("on a forecaster with over-confident raw probabilities, the recalibrated on
   const before = brier(raw, rose);
   const after = brier(recalibrated, rose);
   t.log(`Brier ${before.toFixed(4)} raw → ${after.toFixed(4)} recalibrated over ${rose.length} origins; map ${JSON.stringify(eventOf(f, 1)?.map)}`);
-  t.true(after < before - 0.01, `Brier ${after.toFixed(4)} recalibrated vs ${before.toFixed(4)} raw`);
+  t.true(after < before - 0.005, `Brier ${after.toFixed(4)} recalibrated vs ${before.toFixed(4)} raw`);
   const map = eventOf(f, 1)?.map;
   t.truthy(map);
   t.true((map?.a ?? 1) < 1, "the map shrinks the over-confident logits");
