@@ -12,6 +12,11 @@ export interface WeightSetter {
 
 export interface Routing extends WeightSetter {
   set(key: RoutingKey, value: number): Promise<void>;
+  /**
+   * Takes a live instance out of rotation ("maint": requests in flight finish, no new ones arrive) or
+   * back in ("ready"). An instance HAProxy does not know is left alone.
+   */
+  setLiveServer(instance: string, state: "maint" | "ready"): Promise<void>;
 }
 
 export function localWeights(stateDir: string, service: string): Routing {
@@ -24,5 +29,10 @@ export function localWeights(stateDir: string, service: string): Routing {
     if (answer !== "") throw new Error(`HAProxy refused ${key}=${value}: ${answer}`);
     fs.writeFileSync(map, fs.readFileSync(map, "utf8").replace(new RegExp(`^${key} .*$`, "m"), `${key} ${value}`));
   };
-  return { set, setShadowWeight: (percent) => set("shadow_weight", percent) };
+  const setLiveServer = async (instance: string, state: "maint" | "ready"): Promise<void> => {
+    if (!fs.existsSync(socket)) throw new Error(`no load balancer for '${service}' at ${socket}: is the stack up?`);
+    const answer = await adminCommand(socket, `set server be_${service}_live/${instance} state ${state}`);
+    if (answer !== "" && answer !== "No such server.") throw new Error(`HAProxy refused to set ${instance} ${state}: ${answer}`);
+  };
+  return { set, setShadowWeight: (percent) => set("shadow_weight", percent), setLiveServer };
 }

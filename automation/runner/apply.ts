@@ -14,16 +14,36 @@ export interface ApplyResult {
   skipped?: string;
 }
 
-export async function fastPath(stateDir: string, spec: StackSpec, changes: Change[]): Promise<string[]> {
+export interface FastPath {
+  done: string[];
+  /** Puts back what must not outlive a failed `up`: instances taken out of rotation. */
+  undo(): Promise<void>;
+}
+
+export async function fastPath(stateDir: string, spec: StackSpec, changes: Change[]): Promise<FastPath> {
   const done: string[] = [];
-  if (spec.platform !== "local") return done;
-  for (const c of changes) {
-    if (c.kind !== "setWeights" && c.kind !== "setMirror") continue;
-    const routing = localWeights(stateDir, c.service);
-    await routing.set(c.kind === "setWeights" ? "shadow_weight" : "mirror_percent", c.to);
-    done.push(`${c.service}: ${c.kind} ${c.from} → ${c.to} % via the runtime API`);
+  const undo: (() => Promise<void>)[] = [];
+  if (spec.platform === "local") {
+    for (const c of changes) {
+      const routing = localWeights(stateDir, c.service);
+      if (c.kind === "setWeights" || c.kind === "setMirror") {
+        await routing.set(c.kind === "setWeights" ? "shadow_weight" : "mirror_percent", c.to);
+        done.push(`${c.service}: ${c.kind} ${c.from} → ${c.to} % via the runtime API`);
+      } else if (c.kind === "demote" || c.kind === "drain") {
+        // Out of rotation before the `up` stops it: requests in flight finish, no new one is sent to
+        // a process about to go (and no pooled server connection is reused under it).
+        await routing.setLiveServer(c.instance, "maint");
+        undo.push(() => routing.setLiveServer(c.instance, "ready"));
+        done.push(`${c.service}: ${c.instance} out of rotation via the runtime API`);
+      }
+    }
   }
-  return done;
+  return {
+    done,
+    undo: async () => {
+      for (const u of undo.reverse()) await u();
+    },
+  };
 }
 
 export async function applyChanges(stack: Stack, spec: StackSpec, changes: Change[], onOutput?: (s: string) => void): Promise<ApplyResult> {

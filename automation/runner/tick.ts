@@ -78,8 +78,14 @@ export async function tick(ctx: RunnerContext): Promise<TickRecord> {
   const held = decision.reasons.filter((r) => /hold/i.test(r));
   if (!ctx.dryRun && decision.changes.length > 0) {
     const fast = await fastPath(path.join(ctx.root, ".understudy", ctx.stack.name), spec, decision.changes);
-    apply = await applyChanges(ctx.stack, spec, decision.changes, ctx.onOutput);
-    if (fast.length > 0) apply = { ...apply, summary: `${fast.join("; ")}; ${apply.summary ?? apply.skipped ?? ""}` };
+    try {
+      apply = await applyChanges(ctx.stack, spec, decision.changes, ctx.onOutput);
+    } catch (e) {
+      await fast.undo();
+      throw e;
+    }
+    if (!apply.applied) await fast.undo();
+    if (fast.done.length > 0) apply = { ...apply, summary: `${fast.done.join("; ")}; ${apply.summary ?? apply.skipped ?? ""}` };
     if (apply.upMs !== undefined) ctx.runnerMetrics?.upSeconds.observe(apply.upMs / 1000);
   }
   // In dry-run nothing was applied, so the state the decision assumed is not kept either.

@@ -94,8 +94,9 @@ export function renderHaproxy(l: HaproxyLayout): string {
   ];
   return [
     "global",
-    // Server state changes, and (with dontlog-normal below) every request that ended abnormally.
-    "  log stdout format raw local0 info",
+    // Server state changes and alerts. The Lua mirror's HTTP client logs through the global log at
+    // info for every copy, so request logs are set on the proxies instead (defaults, below).
+    "  log stdout format raw local0 notice",
     ...l.global,
     "  maxconn 4000",
     `  lua-load ${l.mirrorScript}`,
@@ -103,9 +104,12 @@ export function renderHaproxy(l: HaproxyLayout): string {
     ...l.preamble,
     "defaults",
     "  mode http",
-    "  log global",
+    // Every request that ended abnormally (dontlog-normal): the first place to look after a failure.
+    "  log stdout format raw local0 info",
     "  option httplog",
     "  option dontlog-normal",
+    // Port probes (a connect without a request, as the supervisor's readiness check does) are not errors.
+    "  option dontlognull",
     "  timeout connect 500ms",
     "  timeout client 30s",
     "  timeout server 30s",
