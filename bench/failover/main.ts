@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     // The live instances' processes, found by their listening address (host-1 = 127.0.1.1, …).
     const pidsOf = (hosts: string[]): number[] => {
       const out = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" });
-      return hosts.flatMap((h) => [...out.matchAll(new RegExp(`${h.replace(/\./g, "\\.")}:58100 .*?pid=(\\d+)`, "g"))].map((m) => Number(m[1])));
+      return hosts.flatMap((h) => [...out.matchAll(new RegExp(`${h.replace(/\./g, "\\.")}:16100 .*?pid=(\\d+)`, "g"))].map((m) => Number(m[1])));
     };
     const events = [
       { event: "kill -9 one live instance", atMs: 6000, hosts: ["127.0.1.1"] },

@@ -16,7 +16,7 @@ type Case = "off" | "healthy" | "slow-2s" | "dead";
 const CASES: Case[] = ["off", "healthy", "slow-2s", "dead"];
 
 async function mirrorCounts(): Promise<Record<string, number>> {
-  const text = (await get("http://127.0.0.1:58404/mirror-metrics")).body;
+  const text = (await get("http://127.0.0.1:16404/mirror-metrics")).body;
   return Object.fromEntries([...text.matchAll(/outcome="(\w+)"} (\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
 

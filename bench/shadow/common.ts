@@ -6,22 +6,22 @@ import { percentile, RequestRecord } from "../../demo/loadgen";
 import { testStack, TestStack } from "../../test/helpers/stack";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
-export const LB = "http://127.0.0.1:58080";
-export const PROM = "http://127.0.0.1:59090";
+export const LB = "http://127.0.0.1:16080";
+export const PROM = "http://127.0.0.1:16090";
 
 export function benchConfig(shadows: Record<string, unknown>, replicas = 2): Record<string, unknown> {
   return {
     "understudy:hosts": ["host-1", "host-2", "host-3", "host-4"],
-    "understudy:loadBalancer": { port: 58080, statsPort: 58404, checkIntervalMs: 500 },
-    "understudy:prometheus": { port: 59090, scrapeIntervalSeconds: 1 },
+    "understudy:loadBalancer": { port: 16080, statsPort: 16404, checkIntervalMs: 500 },
+    "understudy:prometheus": { port: 16090, scrapeIntervalSeconds: 1 },
     "understudy:services": {
       orders: {
         command: "node dist/demo/service/main.js",
-        port: 58100,
+        port: 16100,
         replicas,
-        store: { host: "host-1", port: 55432, database: "orders", schema: "demo/schema/orders.sql" },
+        store: { host: "host-1", port: 16432, database: "orders", schema: "demo/schema/orders.sql" },
         shadows,
-        replication: { mode: "async", metricsPort: 58187 },
+        replication: { mode: "async", metricsPort: 16187 },
       },
     },
   };

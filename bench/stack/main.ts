@@ -11,15 +11,15 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const config = {
   "understudy:hosts": ["host-1", "host-2", "host-3", "host-4"],
-  "understudy:loadBalancer": { port: 38080, statsPort: 38404 },
-  "understudy:prometheus": { port: 39090 },
+  "understudy:loadBalancer": { port: 32080, statsPort: 32404 },
+  "understudy:prometheus": { port: 32090 },
   "understudy:services": {
     orders: {
       command: "node dist/demo/service/main.js",
-      port: 38100,
+      port: 32100,
       replicas: 2,
-      store: { host: "host-1", port: 35432, database: "orders", schema: "demo/schema/orders.sql" },
-      replication: { metricsPort: 38187 },
+      store: { host: "host-1", port: 32432, database: "orders", schema: "demo/schema/orders.sql" },
+      replication: { metricsPort: 32187 },
       shadows: { count: 1 },
     },
   },

@@ -28,7 +28,7 @@ test("kill -9 of the runner during up: recovered, completed, consistent", async 
     t.is(up.summary.result, "succeeded");
     const pv = await s.stack.preview();
     t.deepEqual(Object.keys(pv.changeSummary).filter((k) => k !== "same"), [], JSON.stringify(pv.changeSummary));
-    t.is(new Set(pidsListening(33100)).size, 4, "three live instances and the shadow listen");
+    t.is(new Set(pidsListening(25100)).size, 4, "three live instances and the shadow listen");
   } finally {
     await s.destroy();
   }

@@ -17,9 +17,9 @@ import { ROOT, testStack } from "../../helpers/stack";
 
 const config = {
   "understudy:hosts": ["host-1", "host-2", "host-3"],
-  "understudy:loadBalancer": { port: 26080, statsPort: 26404, checkIntervalMs: 500 },
-  "understudy:prometheus": { port: 26090, scrapeIntervalSeconds: 1 },
-  "understudy:services": { tiny: { command: "node dist/test/fixtures/tiny-service.js", port: 26100, replicas: 2, shadows: { count: 1 } } },
+  "understudy:loadBalancer": { port: 20080, statsPort: 20404, checkIntervalMs: 500 },
+  "understudy:prometheus": { port: 20090, scrapeIntervalSeconds: 1 },
+  "understudy:services": { tiny: { command: "node dist/test/fixtures/tiny-service.js", port: 20100, replicas: 2, shadows: { count: 1 } } },
 };
 
 test.serial("dry-run records the decision and changes nothing; without Prometheus the tick holds", async (t) => {
@@ -33,7 +33,7 @@ test.serial("dry-run records the decision and changes nothing; without Prometheu
       root: ROOT,
       stack: s.stack,
       dir,
-      metrics: prometheusSource("http://127.0.0.1:26090"),
+      metrics: prometheusSource("http://127.0.0.1:20090"),
       clock: realClock,
       dryRun: true,
       forecast: { kind: "holt-winters" as const, refitMs: 3600_000, seed: 1 },

@@ -11,24 +11,24 @@ import * as supervisor from "../../../components/platforms/local/impl/supervisor
 import { runLoad } from "../../../demo/loadgen";
 import { get, TestStack, testStack } from "../../helpers/stack";
 
-const LB = "http://127.0.0.1:48080";
-const PROM = "http://127.0.0.1:49090";
+const LB = "http://127.0.0.1:31080";
+const PROM = "http://127.0.0.1:31090";
 const orders = {
   command: "node dist/demo/service/main.js",
-  port: 48100,
+  port: 31100,
   replicas: 2,
-  store: { host: "host-1", port: 45432, database: "orders", schema: "demo/schema/orders.sql" },
-      replication: { metricsPort: 48187 },
+  store: { host: "host-1", port: 31432, database: "orders", schema: "demo/schema/orders.sql" },
+      replication: { metricsPort: 31187 },
   shadows: { count: 1, mirrorPercent: 100 },
 };
 const base = {
   "understudy:hosts": ["host-1", "host-2", "host-3"],
-  "understudy:loadBalancer": { port: 48080, statsPort: 48404, checkIntervalMs: 500 },
-  "understudy:prometheus": { port: 49090, scrapeIntervalSeconds: 1 },
+  "understudy:loadBalancer": { port: 31080, statsPort: 31404, checkIntervalMs: 500 },
+  "understudy:prometheus": { port: 31090, scrapeIntervalSeconds: 1 },
 };
 
 async function mirrorCounts(): Promise<Record<string, number>> {
-  const text = (await get("http://127.0.0.1:48404/mirror-metrics")).body;
+  const text = (await get("http://127.0.0.1:31404/mirror-metrics")).body;
   return Object.fromEntries([...text.matchAll(/outcome="(\w+)"} (\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
 
