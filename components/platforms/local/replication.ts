@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ReplicationArgs, ReplicationHandle, Store } from "../../platform";
 import { LocalContext, logDir, supervisorHome, targetsDir } from "./context";
 import { createChangeStream } from "./replicationChangeStream";
+import { declarePublication } from "./replicationPublication";
 import { publicationName, subscriptionName } from "./replicationSql";
 import { LocalResource } from "./provider";
 
@@ -38,13 +39,7 @@ function schemaOn(args: ReplicationArgs, host: string, store: Store, parent: pul
 function logical(c: LocalContext, args: ReplicationArgs, schemas: Map<string, LocalResource>, parent: pulumi.Resource): LocalResource[] {
   const svc = args.service;
   const publication = publicationName(svc.name);
-  const pub = new LocalResource(
-    "replicationPublication",
-    `${svc.name}-publication-${args.primaryHost}`,
-    { url: args.primary.url, publication, tables: args.schema.tables },
-    { parent, dependsOn: [schemas.get(args.primaryHost) as LocalResource] },
-    ["url"],
-  );
+  const pub = declarePublication(args, schemas.get(args.primaryHost) as LocalResource, parent);
   const subs = args.replicas.map(
     (r) =>
       new LocalResource(

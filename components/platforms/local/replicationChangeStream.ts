@@ -8,6 +8,7 @@ import { hostAddress } from "../../config";
 import { ReplicationArgs } from "../../platform";
 import { LocalContext, logDir, supervisorHome } from "./context";
 import { LocalResource } from "./provider";
+import { declarePublication } from "./replicationPublication";
 import { publicationName } from "./replicationSql";
 
 export interface ChangeStream {
@@ -81,13 +82,7 @@ export function createChangeStream(c: LocalContext, args: ReplicationArgs, schem
   const brokerUrl = pulumi.secret(pulumi.interpolate`rabbitmq-stream://${BROKER_USER}:${broker.out<string>("password")}@127.0.0.1:${sp}`);
   const stream = streamName(svc.name, args.primaryHost);
   const publication = publicationName(svc.name);
-  const pub = new LocalResource(
-    "replicationPublication",
-    `${svc.name}-publication-${args.primaryHost}`,
-    { url: args.primary.url, publication, tables: args.schema.tables },
-    { parent, dependsOn: [schemas.get(args.primaryHost) as LocalResource] },
-    ["url"],
-  );
+  const pub = declarePublication(args, schemas.get(args.primaryHost) as LocalResource, parent);
   const config = (replicas: { host: string; url: pulumi.Output<string> }[]): pulumi.Output<Record<string, string>> =>
     pulumi.secret(
       pulumi
