@@ -76,11 +76,6 @@ export async function openStack(o: EngineOptions): Promise<Stack> {
   });
 }
 
-/**
- * Write stack config in one go, objects as objects (the schema types `understudy:services` and
- * `understudy:policy` as objects, which `setConfig` can only store as strings): the stack file is
- * read, the keys replaced, and the file written back whole.
- */
 /** The stack's settings as they are now, and a function that puts them back. */
 export async function snapshotConfig(stack: Stack): Promise<() => Promise<void>> {
   const ws = stack.workspace as LocalWorkspace;
@@ -88,6 +83,11 @@ export async function snapshotConfig(stack: Stack): Promise<() => Promise<void>>
   return () => ws.saveStackSettings(stack.name, before);
 }
 
+/**
+ * Write stack config in one go, objects as objects (the schema types `understudy:services` and
+ * `understudy:policy` as objects, which `setConfig` can only store as strings): the stack file is
+ * read, the keys replaced, and the file written back whole.
+ */
 export async function writeConfig(stack: Stack, entries: Record<string, unknown>): Promise<void> {
   const ws = stack.workspace as LocalWorkspace;
   const settings = await ws.stackSettings(stack.name);
