@@ -1,6 +1,7 @@
 // The logical driver: a PostgreSQL publication on the primary, a subscription per replica.
 import { Client } from "pg";
 import { dropSubscription, lsnToBigInt, withClient } from "../../components/platforms/local/replicationSql";
+import { observePrimary, OBSERVER } from "./observer";
 import { FenceMarker, Observation, PrimaryObservation, ReplicaObservation, ReplicationDriver, ReplicationTopology } from "./driver";
 
 interface SenderRow {
@@ -23,33 +24,19 @@ interface PrimaryView {
   slots: Map<string, SlotRow>;
 }
 
-const TIMEOUT = { timeoutMs: 1500, applicationName: "understudy-observer" };
-
 async function primaryView(t: ReplicationTopology): Promise<PrimaryView> {
-  try {
-    return await withClient(
-      t.primary.url,
-      async (c) => {
-        const s = await c.query<{ lsn: string; ro: string }>("SELECT pg_current_wal_lsn()::text AS lsn, current_setting('default_transaction_read_only') AS ro");
-        const senders = await c.query<SenderRow>(
-          `SELECT application_name, state, sync_state, EXTRACT(epoch FROM replay_lag)::float8 AS replay_lag, EXTRACT(epoch FROM flush_lag)::float8 AS flush_lag
-             FROM pg_stat_replication`,
-        );
-        const slots = await c.query<SlotRow>(
-          `SELECT slot_name, confirmed_flush_lsn::text, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag_bytes
-             FROM pg_replication_slots WHERE slot_type = 'logical'`,
-        );
-        return {
-          obs: { host: t.primary.host, reachable: true, currentLsn: lsnToBigInt(s.rows[0].lsn), readOnly: s.rows[0].ro === "on" },
-          senders: new Map(senders.rows.map((r) => [r.application_name, r])),
-          slots: new Map(slots.rows.map((r) => [r.slot_name, r])),
-        };
-      },
-      TIMEOUT,
+  const v = await observePrimary(t, async (c) => {
+    const senders = await c.query<SenderRow>(
+      `SELECT application_name, state, sync_state, EXTRACT(epoch FROM replay_lag)::float8 AS replay_lag, EXTRACT(epoch FROM flush_lag)::float8 AS flush_lag
+         FROM pg_stat_replication`,
     );
-  } catch (e) {
-    return { obs: { host: t.primary.host, reachable: false, error: (e as Error).message }, senders: new Map(), slots: new Map() };
-  }
+    const slots = await c.query<SlotRow>(
+      `SELECT slot_name, confirmed_flush_lsn::text, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag_bytes
+         FROM pg_replication_slots WHERE slot_type = 'logical'`,
+    );
+    return { senders: new Map(senders.rows.map((r) => [r.application_name, r])), slots: new Map(slots.rows.map((r) => [r.slot_name, r])) };
+  });
+  return { obs: v.obs, senders: v.more?.senders ?? new Map<string, SenderRow>(), slots: v.more?.slots ?? new Map<string, SlotRow>() };
 }
 
 interface SubscriptionRow {
@@ -104,7 +91,7 @@ export const logicalDriver: ReplicationDriver = {
     const replicas = await Promise.all(
       t.replicas.map(async (r): Promise<ReplicaObservation> => {
         try {
-          const sub = await withClient(r.url, (c) => subscriptionRow(c, r.subscription), TIMEOUT);
+          const sub = await withClient(r.url, (c) => subscriptionRow(c, r.subscription), OBSERVER);
           return replicaFrom(r.host, sub, p, r.subscription);
         } catch (e) {
           // Down (or full and refusing connections): the primary's slot still shows how far behind it is.
@@ -134,7 +121,7 @@ export const logicalDriver: ReplicationDriver = {
           await new Promise((res) => setTimeout(res, 20));
         }
       },
-      TIMEOUT,
+      OBSERVER,
     );
   },
 

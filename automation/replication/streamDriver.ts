@@ -3,11 +3,11 @@
 // publisher is connected. Lag in offsets needs the stream's tail, which a long-lived process (the
 // exporter) follows with a consumer of its own.
 import { lsnToBigInt, withClient } from "../../components/platforms/local/replicationSql";
+import { observePrimary, OBSERVER } from "./observer";
 import { FenceMarker, Observation, PrimaryObservation, ReplicaObservation, ReplicationDriver, ReplicationTopology } from "./driver";
 import { brokerFromUrl, Client as BrokerClient, connectBroker, Offset } from "./streamClient";
 import { detachPosition, Position, readPosition } from "./streamPosition";
 
-const TIMEOUT = { timeoutMs: 1500, applicationName: "understudy-observer" };
 /** A consumer that applied nothing for this long while behind is not keeping up. */
 const STALL_MS = 2500;
 
@@ -19,25 +19,14 @@ interface PrimaryView {
 }
 
 async function primaryView(t: ReplicationTopology): Promise<PrimaryView> {
-  try {
-    return await withClient(
-      t.primary.url,
-      async (c) => {
-        const s = await c.query<{ lsn: string; ro: string }>("SELECT pg_current_wal_lsn()::text AS lsn, current_setting('default_transaction_read_only') AS ro");
-        const p = await c.query<{ state: string; sync_state: string; sent: string }>(
-          "SELECT state, sync_state, sent_lsn::text AS sent FROM pg_stat_replication WHERE application_name = $1",
-          [slotOf(t)],
-        );
-        return {
-          obs: { host: t.primary.host, reachable: true, currentLsn: lsnToBigInt(s.rows[0].lsn), readOnly: s.rows[0].ro === "on" },
-          publisher: p.rows[0] ? { state: p.rows[0].state, syncState: p.rows[0].sync_state, sentLsn: lsnToBigInt(p.rows[0].sent) } : undefined,
-        };
-      },
-      TIMEOUT,
+  const v = await observePrimary(t, async (c) => {
+    const p = await c.query<{ state: string; sync_state: string; sent: string }>(
+      "SELECT state, sync_state, sent_lsn::text AS sent FROM pg_stat_replication WHERE application_name = $1",
+      [slotOf(t)],
     );
-  } catch (e) {
-    return { obs: { host: t.primary.host, reachable: false, error: (e as Error).message } };
-  }
+    return p.rows[0] ? { state: p.rows[0].state, syncState: p.rows[0].sync_state, sentLsn: lsnToBigInt(p.rows[0].sent) } : undefined;
+  });
+  return { obs: v.obs, publisher: v.more };
 }
 
 /** The stream's last offset, followed by one consumer per process (started on first use). */
@@ -97,7 +86,7 @@ export const streamDriver: ReplicationDriver = {
     const replicas = await Promise.all(
       t.replicas.map(async (r): Promise<ReplicaObservation> => {
         try {
-          const pos = await withClient(r.url, (c) => readPosition(c, t.stream?.name ?? ""), TIMEOUT);
+          const pos = await withClient(r.url, (c) => readPosition(c, t.stream?.name ?? ""), OBSERVER);
           return replicaFrom(r.host, pos, p, tail, now);
         } catch (e) {
           return { host: r.host, state: "unreachable", applyErrors: 0, syncErrors: 0, syncStandby: false, error: (e as Error).message };
@@ -121,13 +110,13 @@ export const streamDriver: ReplicationDriver = {
           await new Promise((res) => setTimeout(res, 20));
         }
       },
-      TIMEOUT,
+      OBSERVER,
     );
   },
 
   async detach(t: ReplicationTopology, host: string): Promise<void> {
     const r = t.replicas.find((x) => x.host === host);
     if (!r) throw new Error(`no replica on ${host}`);
-    await withClient(r.url, (c) => detachPosition(c, t.stream?.name ?? ""), TIMEOUT);
+    await withClient(r.url, (c) => detachPosition(c, t.stream?.name ?? ""), OBSERVER);
   },
 };
