@@ -19,6 +19,9 @@ export function applyToState(s: ServiceState, c: Change, now: number): void {
       s.replicas -= 1;
       s.shadows += 1;
       s.lastScaleDownAt = now;
+      // The demoted instance joins the shadow pool warm and stays in it for a stabilisation window, as
+      // the old live instances do after a rollout: the pool's scale-down cannot undo it on the same tick.
+      s.lastScaleUpAt = now;
       break;
     case "restore":
       s.drained = s.drained.filter((d) => d.host !== c.host);

@@ -40,6 +40,10 @@ export interface ServiceState {
   /** The service's replication bound (replication.maxLagSeconds); null when it has no store. */
   maxLagSec: number | null;
   canary: CanaryState;
+  /**
+   * When capacity last joined either pool: a scale-up, a promotion, a completed rollout or a demoted
+   * live instance (it joins the shadow pool). The shadow pool shrinks only a stabilisation window later.
+   */
   lastScaleUpAt: number | null;
   lastScaleDownAt: number | null;
   /** Last tick at which P(rise) reached the confidence; mirroring stays on for a stabilisation window after it. */

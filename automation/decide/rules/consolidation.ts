@@ -2,8 +2,11 @@
 // cautious direction: a whole window of low utilisation, the expected load (median forecast) fitting
 // on fewer live instances at the target utilisation, the forecast upper bound fitting on those plus
 // the shadows already warm, and no predicted peak. A surplus live instance is demoted to a warm
-// shadow rather than stopped: the shadow pool's own scale-down (after its stabilisation window)
-// removes it once the cost model no longer wants it, and until then it comes back in one tick.
+// shadow rather than stopped: it joins the pool as a scale-up of the pool does (the shadows rule counts
+// it, and the pool's scale-down waits a stabilisation window from its demotion), so the tick's plan
+// never demotes an instance and removes it, or the shadows already warm, in one breath. After that
+// window the pool's own scale-down removes it once the cost model no longer wants it; until then it
+// comes back in one tick.
 import { ServiceContext, fmt, pct } from "../context";
 import type { Plan } from "../plan";
 import type { InstanceObservation } from "../types";
@@ -44,7 +47,7 @@ export function consolidate(ctx: ServiceContext, plan: Plan): void {
     `mean live CPU below ${pct(policy.consolidation.floor)} for ${policy.consolidation.windowSec} s, expected ${fmt(a.forecast.expected)} req/s fits on ${keep} live at ${pct(policy.targetUtilisation)} CPU ` +
     `(${fmt(capacity * policy.targetUtilisation)} req/s each), q${policy.upperQuantile} ${fmt(a.forecast.upper)} req/s on them plus ${s.shadows} shadows, no peak predicted`;
   for (const o of ctx.consolidation) {
-    const reason = `${why}: take ${o.instance} out of rotation; it stays a warm shadow while the shadow pool wants it`;
+    const reason = `${why}: take ${o.instance} out of rotation; it stays a warm shadow for at least ${policy.stabilisationSec} s, then while the shadow pool wants it`;
     if (!plan.propose(s, { kind: "demote", service: ctx.name, rule: "consolidation", priority: "scale-down", instance: o.instance, host: o.host, reason })) break;
   }
   // Accepted demotions are in the state now; deferred ones are no longer planned.

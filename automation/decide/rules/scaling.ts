@@ -75,16 +75,21 @@ function costWhy(ctx: ServiceContext, k: number): string {
   return `${k} shadows for ${est.live} live: expected $${c.instanceCost.toFixed(3)} instances + $${c.penalty.toFixed(3)} shortfall (P ${c.pShortfall.toFixed(3)}) over ${est.horizonSec} s; cheapest is ${est.chosen.shadows} at $${est.chosen.total.toFixed(3)}`;
 }
 
+/** Grows the shadow pool to k; live instances consolidation demotes this tick join it warm and count towards k. */
 export function shadowsUp(ctx: ServiceContext, plan: Plan, k: number | null): void {
   const s = ctx.state;
-  if (k === null || k <= s.shadows) return;
+  const joining = ctx.consolidation.length;
+  if (k === null || k <= s.shadows + joining) return;
   const avoid = s.drained.map((d) => d.host);
-  plan.propose(s, { kind: "setShadows", service: ctx.name, rule: "scaling", priority: "scale-up", from: s.shadows, to: k, avoid, reason: costWhy(ctx, k) });
+  const to = k - joining;
+  const from = joining > 0 ? `; ${joining} of them from live instances taken out of rotation, ${to - s.shadows} new` : "";
+  plan.propose(s, { kind: "setShadows", service: ctx.name, rule: "scaling", priority: "scale-up", from: s.shadows, to, avoid, reason: `${costWhy(ctx, k)}${from}` });
 }
 
 export function mirrorOn(ctx: ServiceContext, plan: Plan): void {
   const { state: s, policy, a } = ctx;
-  if (!ctx.trigger || a.forecast === null || s.shadows === 0 || s.mirrorPercent >= policy.mirrorPercent) return;
+  // Shadows that consolidation demotes later this tick count: they are warm and will receive the copies.
+  if (!ctx.trigger || a.forecast === null || s.shadows + ctx.consolidation.length === 0 || s.mirrorPercent >= policy.mirrorPercent) return;
   plan.propose(s, {
     kind: "setMirror",
     service: ctx.name,
