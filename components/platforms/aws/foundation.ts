@@ -64,14 +64,46 @@ function instanceProfile(parent: pulumi.Resource): aws.iam.InstanceProfile {
   return new aws.iam.InstanceProfile("instances", { role: role.name, tags: tags("understudy-instances") }, { parent });
 }
 
+/** What instances in private subnets call at boot and run: the store's secret, the SSM agent's schema association. */
+export const ENDPOINT_SERVICES = ["secretsmanager", "ssm", "ssmmessages", "ec2messages"];
+
+/**
+ * Interface endpoints in the instances' subnets, with private DNS: the AWS CLI and the SSM agent reach
+ * Secrets Manager and SSM inside the VPC, so private subnets need no NAT gateway for them.
+ */
+function vpcEndpoints(s: AwsSettings, instanceSg: aws.ec2.SecurityGroup, parent: pulumi.Resource): void {
+  const opts = { parent };
+  const sg = new aws.ec2.SecurityGroup("endpoints", { vpcId: s.vpcId, description: "understudy VPC endpoints", tags: tags("understudy-endpoints") }, opts);
+  new aws.vpc.SecurityGroupIngressRule("endpoints-from-instances", { securityGroupId: sg.id, referencedSecurityGroupId: instanceSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443 }, opts);
+  for (const svc of ENDPOINT_SERVICES) {
+    new aws.ec2.VpcEndpoint(
+      `endpoint-${svc}`,
+      {
+        vpcId: s.vpcId,
+        serviceName: `com.amazonaws.${s.region}.${svc}`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds: Object.values(s.zones).map((z) => z.subnetId),
+        securityGroupIds: [sg.id],
+        tags: tags(`understudy-${svc}`),
+      },
+      opts,
+    );
+  }
+}
+
 export function createFoundation(s: AwsSettings, parent: pulumi.Resource): AwsFoundation {
   const opts = { parent };
   const sg = securityGroups(s, parent);
-  const subnets = Object.values(s.zones).map((z) => z.subnetId);
-  const subnetGroup = new aws.rds.SubnetGroup("stores", { subnetIds: subnets, tags: tags("understudy-stores") }, opts);
+  // Instances and stores in the zones' (private) subnets; the ALBs in their own subnets (public ones
+  // for an internet-facing ALB).
+  const privateSubnets = Object.values(s.zones).map((z) => z.subnetId);
+  const albSubnets = Object.values(s.zones).map((z) => z.albSubnetId);
+  if (s.vpcEndpoints) vpcEndpoints(s, sg.instanceSg, parent);
+  const subnetGroup = new aws.rds.SubnetGroup("stores", { subnetIds: privateSubnets, tags: tags("understudy-stores") }, opts);
   const alb = new aws.lb.LoadBalancer(
     "public",
-    { loadBalancerType: "application", internal: !s.public, subnets, securityGroups: [sg.albSg.id], dropInvalidHeaderFields: true, tags: tags("understudy-public") },
+    { loadBalancerType: "application", internal: !s.public, subnets: albSubnets, securityGroups: [sg.albSg.id], dropInvalidHeaderFields: true, tags: tags("understudy-public") },
     opts,
   );
   const listener = s.certificateArn
@@ -89,7 +121,7 @@ export function createFoundation(s: AwsSettings, parent: pulumi.Resource): AwsFo
     );
   }
   // Copies stay inside the VPC: an internal ALB, reachable only from the instances' sidecars.
-  const mirrorAlb = new aws.lb.LoadBalancer("mirror", { loadBalancerType: "application", internal: true, subnets, securityGroups: [sg.mirrorSg.id], tags: tags("understudy-mirror") }, opts);
+  const mirrorAlb = new aws.lb.LoadBalancer("mirror", { loadBalancerType: "application", internal: true, subnets: privateSubnets, securityGroups: [sg.mirrorSg.id], tags: tags("understudy-mirror") }, opts);
   const mirrorListener = new aws.lb.Listener("mirror", { loadBalancerArn: mirrorAlb.arn, port: 80, protocol: "HTTP", defaultActions: [notFound], tags: tags("understudy-mirror") }, opts);
   return { instanceSg: sg.instanceSg, dbSg: sg.dbSg, profile: instanceProfile(parent), subnetGroup, alb, listener, mirrorAlb, mirrorListener };
 }

@@ -82,21 +82,25 @@ function autoScalingGroup(
     },
     { parent, dependsOn: args.after },
   );
-  const size = g.hosts.length;
+  const size = g.hosts.length * s.instancesPerZone;
   const groupTags = { ...poolTags, [TAG_ZONES]: g.hosts.map((h) => zoneOf(s, h).availabilityZone).join(",") };
   return new aws.autoscaling.Group(
     g.name,
     {
-      // One subnet per zone of the group, one instance per zone: the ASG balances across them.
+      // One subnet per zone of the group, instancesPerZone instances in each: the ASG balances across them.
       vpcZoneIdentifiers: g.hosts.map((h) => zoneOf(s, h).subnetId),
       desiredCapacity: size,
       minSize: size,
-      maxSize: size,
+      // Room to launch a replacement before the old instance goes (below): never fewer than `size` serve.
+      maxSize: size * 2,
       launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
       targetGroupArns: targetGroups.map((t) => t.arn),
       healthCheckType: "ELB",
       healthCheckGracePeriod: 90,
-      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
+      // Launch before terminate, for refreshes and for health-check replacements alike: a group of one
+      // at 50 % would terminate its only instance first (50 % of 1 rounds down to 0 healthy).
+      instanceMaintenancePolicy: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
+      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
       tags: Object.entries(groupTags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
     },
     { parent },

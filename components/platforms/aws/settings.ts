@@ -3,7 +3,10 @@
 import { ConfigError, NAMESPACE, objectAt as object } from "../../config";
 
 export interface Zone {
+  /** The instances' and the stores' subnet in the zone: private (egress through NAT or VPC endpoints). */
   subnetId: string;
+  /** The ALBs' subnet in the zone; a public ALB needs one routed to an internet gateway. Default: subnetId. */
+  albSubnetId: string;
   availabilityZone: string;
 }
 
@@ -23,11 +26,20 @@ export interface AwsSettings {
   ingressCidrs: string[];
   /** Port of the Envoy sidecar in front of every instance: the ALB's target port. */
   sidecarPort: number;
+  /** Instances per zone of a pool: a host is a zone, so this is how a pool grows past the zone count. */
+  instancesPerZone: number;
+  /**
+   * Interface VPC endpoints (Secrets Manager, SSM, SSM messages, EC2 messages) in the instances'
+   * subnets, for private subnets without a NAT gateway. false: the subnets' own route to them (NAT).
+   */
+  vpcEndpoints: boolean;
+  /** `aws:region` (or AWS_REGION): the endpoints' service names and the runtime's API clients. */
+  region?: string;
   db: { instanceClass: string; allocatedStorageGb: number; engineVersion: string };
 }
 
 const KEY = `${NAMESPACE}:aws`;
-const KEYS = ["vpcId", "zones", "amiId", "instanceType", "appDir", "domain", "public", "certificateArn", "ingressCidrs", "sidecarPort", "db"];
+const KEYS = ["vpcId", "zones", "amiId", "instanceType", "appDir", "domain", "public", "certificateArn", "ingressCidrs", "sidecarPort", "instancesPerZone", "vpcEndpoints", "db"];
 
 
 
@@ -50,6 +62,13 @@ function flag(key: string, v: unknown, dflt: boolean): boolean {
   throw new ConfigError(key, `must be true or false, got ${JSON.stringify(v)}`);
 }
 
+function regionOf(raw: Record<string, unknown>, required: boolean): string | undefined {
+  const r = raw["aws:region"] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (typeof r === "string" && r.trim() !== "") return r;
+  if (required) throw new ConfigError("aws:region", `${KEY}.vpcEndpoints needs the region (the endpoints' service names): set aws:region`);
+  return undefined;
+}
+
 export function parseAwsSettings(raw: Record<string, unknown>): AwsSettings {
   const o = object(KEY, raw[KEY], KEYS);
   const zonesRaw = object(`${KEY}.zones`, o.zones);
@@ -57,8 +76,9 @@ export function parseAwsSettings(raw: Record<string, unknown>): AwsSettings {
   const seen = new Map<string, string>();
   for (const [host, z] of Object.entries(zonesRaw)) {
     const zk = `${KEY}.zones.${host}`;
-    const zo = object(zk, z, ["subnetId", "availabilityZone"]);
-    const zone = { subnetId: text(`${zk}.subnetId`, zo.subnetId), availabilityZone: text(`${zk}.availabilityZone`, zo.availabilityZone) };
+    const zo = object(zk, z, ["subnetId", "albSubnetId", "availabilityZone"]);
+    const subnetId = text(`${zk}.subnetId`, zo.subnetId);
+    const zone = { subnetId, albSubnetId: text(`${zk}.albSubnetId`, zo.albSubnetId, subnetId), availabilityZone: text(`${zk}.availabilityZone`, zo.availabilityZone) };
     // Shadows are kept out of live instances' zones; two hosts in one zone would defeat that.
     const twin = seen.get(zone.availabilityZone);
     if (twin) throw new ConfigError(`${zk}.availabilityZone`, `${zone.availabilityZone} is already host '${twin}'; each host is its own availability zone`);
@@ -70,6 +90,13 @@ export function parseAwsSettings(raw: Record<string, unknown>): AwsSettings {
     throw new ConfigError(`${KEY}.ingressCidrs`, "must be a list of IPv4 CIDR blocks");
   }
   const db = object(`${KEY}.db`, o.db, ["instanceClass", "allocatedStorageGb", "engineVersion"]);
+  const isPublic = flag(`${KEY}.public`, o.public, false);
+  // An internet-facing ALB sits in subnets routed to an internet gateway; instances and stores do not
+  // belong there (they would need public addresses for egress, or be one route away from the internet).
+  const shared = Object.entries(zones).find(([, z]) => z.albSubnetId === z.subnetId);
+  if (isPublic && shared) {
+    throw new ConfigError(`${KEY}.zones.${shared[0]}.albSubnetId`, `a public ALB needs its own (public) subnet in each zone, apart from the instances' subnet ${shared[1].subnetId}; set albSubnetId`);
+  }
   return {
     vpcId: text(`${KEY}.vpcId`, o.vpcId),
     zones,
@@ -77,10 +104,13 @@ export function parseAwsSettings(raw: Record<string, unknown>): AwsSettings {
     instanceType: text(`${KEY}.instanceType`, o.instanceType, "t3.small"),
     appDir: text(`${KEY}.appDir`, o.appDir, "/opt/understudy"),
     domain: text(`${KEY}.domain`, o.domain, "understudy.internal"),
-    public: flag(`${KEY}.public`, o.public, false),
+    public: isPublic,
     certificateArn: o.certificateArn === undefined ? undefined : text(`${KEY}.certificateArn`, o.certificateArn),
     ingressCidrs: cidrs as string[],
     sidecarPort: int(`${KEY}.sidecarPort`, o.sidecarPort, 15000, 1024, 65534),
+    instancesPerZone: int(`${KEY}.instancesPerZone`, o.instancesPerZone, 1, 1, 50),
+    vpcEndpoints: flag(`${KEY}.vpcEndpoints`, o.vpcEndpoints, false),
+    region: regionOf(raw, flag(`${KEY}.vpcEndpoints`, o.vpcEndpoints, false)),
     db: {
       instanceClass: text(`${KEY}.db.instanceClass`, db.instanceClass, "db.t4g.small"),
       allocatedStorageGb: int(`${KEY}.db.allocatedStorageGb`, db.allocatedStorageGb, 20, 20, 65536),

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Store, StoreArgs } from "../../platform";
 import { AwsFoundation } from "./foundation";
 import { AwsSettings, zoneOf } from "./settings";
+import { finalSnapshotIdentifier } from "./snapshotName";
 import { TAG_CONSISTENCY, TAG_ROLE, tags } from "./tags";
 
 export const PG_PORT = 5432;
@@ -75,7 +76,7 @@ export function createStore(s: AwsSettings, f: AwsFoundation, args: StoreArgs, r
           dbSubnetGroupName: f.subnetGroup.name,
           // Read replicas need automated backups on their source.
           backupRetentionPeriod: 7,
-          finalSnapshotIdentifier: `${pulumi.getStack()}-${svc.name}-store-final`,
+          finalSnapshotIdentifier: finalSnapshotIdentifier(svc.name, parent),
         },
         { parent },
       );

@@ -17,6 +17,18 @@ export interface UserDataArgs {
 /** Mirror copies in flight at most per instance (Envoy circuit breaker); the excess is dropped. */
 export const MIRROR_MAX_IN_FLIGHT = 64;
 
+/**
+ * The circuit breaker of both clusters a copy passes ("copy", then "shadows"). In Envoy a request that
+ * finds no idle upstream connection is *pending* until one is ready, and max_pending_requests bounds
+ * that queue: at 0 every copy on a cold or busy pool overflows (upstream_rq_pending_overflow, a local
+ * 503) and nothing is mirrored. So copies may wait for a connection, as many as may be in flight;
+ * max_requests bounds the copies in flight, max_connections the sockets to the mirror ALB.
+ * https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/circuit_breaking
+ */
+export const MIRROR_CIRCUIT_BREAKER = {
+  thresholds: [{ priority: "DEFAULT", max_connections: MIRROR_MAX_IN_FLIGHT, max_pending_requests: MIRROR_MAX_IN_FLIGHT, max_requests: MIRROR_MAX_IN_FLIGHT, max_retries: 0 }],
+};
+
 const ROUTER = { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } };
 
 function listener(name: string, address: string, port: number, routes: unknown[]): unknown {
@@ -81,8 +93,8 @@ export function envoyConfig(a: UserDataArgs): string {
       listeners: [listener("ingress", "0.0.0.0", a.sidecarPort, routes), listener("copy", "127.0.0.1", copyPort, copyRoutes)],
       clusters: [
         cluster("app", "STATIC", "127.0.0.1", svc.port),
-        cluster("copy", "STATIC", "127.0.0.1", copyPort),
-        cluster("shadows", "STRICT_DNS", a.mirror.albDns, 80, { circuit_breakers: { thresholds: [{ max_requests: MIRROR_MAX_IN_FLIGHT, max_pending_requests: 0 }] } }),
+        cluster("copy", "STATIC", "127.0.0.1", copyPort, { circuit_breakers: MIRROR_CIRCUIT_BREAKER }),
+        cluster("shadows", "STRICT_DNS", a.mirror.albDns, 80, { circuit_breakers: MIRROR_CIRCUIT_BREAKER }),
       ],
     },
   };

@@ -2,17 +2,18 @@
 // weights and health checks, the Envoy mirroring sidecar, RDS with read replicas, no password in sight.
 import * as pulumi from "@pulumi/pulumi";
 import test from "ava";
+import { copiesDelivered, mirrorPath } from "./envoyCircuit";
 import { policyViolations, at, byType, list, one, recordResources, Registered, settle, stackConfig, str } from "./mockStack";
 
 const registered = recordResources("aws");
-const zones = Object.fromEntries([1, 2, 3, 4].map((i) => [`host-${i}`, { subnetId: `subnet-${i}`, availabilityZone: `eu-west-1${"abcd"[i - 1]}` }]));
-const raw = stackConfig("aws", { vpcId: "vpc-1", zones, amiId: "ami-1", domain: "shop.example.com", public: true, certificateArn: "arn:aws:acm:eu-west-1:1:certificate/x" });
+const zones = Object.fromEntries([1, 2, 3, 4].map((i) => [`host-${i}`, { subnetId: `subnet-${i}`, albSubnetId: `subnet-public-${i}`, availabilityZone: `eu-west-1${"abcd"[i - 1]}` }]));
+const raw = { ...stackConfig("aws", { vpcId: "vpc-1", zones, amiId: "ami-1", domain: "shop.example.com", public: true, certificateArn: "arn:aws:acm:eu-west-1:1:certificate/x", vpcEndpoints: true }), "aws:region": "eu-west-1" };
 pulumi.runtime.setAllConfig(raw);
 
 const { understudyProgram } = require("../../../components/program") as typeof import("../../../components/program");
 const { createPlatform } = require("../../../components/platforms") as typeof import("../../../components/platforms");
 const { parseStackConfig } = require("../../../components/config") as typeof import("../../../components/config");
-const { envoyConfig } = require("../../../components/platforms/aws/userData") as typeof import("../../../components/platforms/aws/userData");
+const { envoyConfig, MIRROR_MAX_IN_FLIGHT } = require("../../../components/platforms/aws/userData") as typeof import("../../../components/platforms/aws/userData");
 
 const tagsOf = (asg: Registered): Record<string, string> => Object.fromEntries(list(at(asg.inputs, "tags")).map((t) => [str(at(t, "key")), str(at(t, "value"))]));
 const userData = (name: string): string => Buffer.from(str(at(one(registered, "aws:ec2/launchTemplate:LaunchTemplate", name).inputs, "userData")), "base64").toString();
@@ -32,6 +33,64 @@ test.serial("an Auto Scaling group per pool, over its own zones' subnets only", 
   const liveZones = live.flatMap((a) => tagsOf(a)["understudy:zones"].split(","));
   t.deepEqual(shadow.flatMap((a) => tagsOf(a)["understudy:zones"].split(",")).filter((z) => liveZones.includes(z)), []);
   for (const a of asgs) t.is(at(a.inputs, "healthCheckType"), "ELB");
+});
+
+test.serial("a pool can outgrow its zones (instancesPerZone); replacements launch before they terminate", (t) => {
+  const asgs = byType(registered, "aws:autoscaling/group:Group");
+  for (const a of asgs) {
+    const zonesOfGroup = list(at(a.inputs, "vpcZoneIdentifiers")).length;
+    t.is(at(a.inputs, "desiredCapacity"), zonesOfGroup);
+    t.is(at(a.inputs, "minSize"), zonesOfGroup);
+    t.true(Number(at(a.inputs, "maxSize")) > Number(at(a.inputs, "desiredCapacity")), "room to launch a replacement first");
+    t.deepEqual(at(a.inputs, "instanceMaintenancePolicy"), { minHealthyPercentage: 100, maxHealthyPercentage: 200 });
+    t.is(at(a.inputs, "instanceRefresh.preferences.minHealthyPercentage"), 100);
+    t.is(at(a.inputs, "instanceRefresh.preferences.maxHealthyPercentage"), 200);
+  }
+  // The same program with three instances per zone: two live zones carry six live instances.
+  const { parseAwsSettings } = require("../../../components/platforms/aws/settings") as typeof import("../../../components/platforms/aws/settings");
+  t.is(parseAwsSettings({ "understudy:aws": JSON.stringify({ vpcId: "v", amiId: "a", instancesPerZone: 3 }) }).instancesPerZone, 3);
+  t.throws(() => parseAwsSettings({ "understudy:aws": JSON.stringify({ vpcId: "v", amiId: "a", instancesPerZone: 0 }) }), { message: /understudy:aws\.instancesPerZone: must be an integer between 1 and 50/ });
+});
+
+test.serial("subnets: ALBs in their own (public) subnets, instances and stores in private ones, VPC endpoints for Secrets Manager and SSM", (t) => {
+  t.deepEqual(list(at(one(registered, "aws:lb/loadBalancer:LoadBalancer", "public").inputs, "subnets")), ["subnet-public-1", "subnet-public-2", "subnet-public-3", "subnet-public-4"]);
+  t.deepEqual(list(at(one(registered, "aws:lb/loadBalancer:LoadBalancer", "mirror").inputs, "subnets")), ["subnet-1", "subnet-2", "subnet-3", "subnet-4"]);
+  t.deepEqual(list(at(one(registered, "aws:rds/subnetGroup:SubnetGroup", "stores").inputs, "subnetIds")), ["subnet-1", "subnet-2", "subnet-3", "subnet-4"]);
+  const asgSubnets = subnets(byType(registered, "aws:autoscaling/group:Group"));
+  t.false(asgSubnets.some((x) => x.startsWith("subnet-public")));
+  const endpoints = byType(registered, "aws:ec2/vpcEndpoint:VpcEndpoint").map((r) => r.inputs);
+  t.deepEqual(endpoints.map((e) => at(e, "serviceName")), ["com.amazonaws.eu-west-1.secretsmanager", "com.amazonaws.eu-west-1.ssm", "com.amazonaws.eu-west-1.ssmmessages", "com.amazonaws.eu-west-1.ec2messages"]);
+  for (const e of endpoints) {
+    t.is(at(e, "privateDnsEnabled"), true);
+    t.deepEqual(list(at(e, "subnetIds")), ["subnet-1", "subnet-2", "subnet-3", "subnet-4"]);
+  }
+  // A public ALB on the instances' own subnets is refused, naming the key.
+  const { parseAwsSettings } = require("../../../components/platforms/aws/settings") as typeof import("../../../components/platforms/aws/settings");
+  const shared = { vpcId: "v", amiId: "a", public: true, zones: { a: { subnetId: "s1", availabilityZone: "z1" } } };
+  t.throws(() => parseAwsSettings({ "understudy:aws": JSON.stringify(shared) }), { message: /understudy:aws\.zones\.a\.albSubnetId: a public ALB needs its own \(public\) subnet/ });
+  t.throws(() => parseAwsSettings({ "understudy:aws": JSON.stringify({ vpcId: "v", amiId: "a", vpcEndpoints: true }) }), { message: /aws:region: .*vpcEndpoints needs the region/ });
+});
+
+test.serial("the final snapshot names project, stack and service, with a suffix drawn once per store", (t) => {
+  const db = one(registered, "aws:rds/instance:Instance", "orders-store-host-1").inputs;
+  t.is(at(db, "finalSnapshotIdentifier"), "understudy-aws-orders-final-a1b2c3d4");
+  t.is(byType(registered, "pulumi-nodejs:dynamic/aws:store-suffix").length, 1);
+  const { snapshotIdentifier } = require("../../../components/platforms/aws/snapshotName") as typeof import("../../../components/platforms/aws/snapshotName");
+  t.not(snapshotIdentifier("understudy", "prod", "orders", "0001"), snapshotIdentifier("shop", "prod", "orders", "0001"));
+  t.not(snapshotIdentifier("understudy", "prod", "orders", "0001"), snapshotIdentifier("understudy", "prod", "orders", "0002"));
+  // Stack names may hold what RDS refuses ('_', '.', a leading digit, double hyphens).
+  t.is(snapshotIdentifier("my_project", "1.prod--eu", "orders", "ab12"), "my-project-1-prod-eu-orders-final-ab12");
+  t.is(snapshotIdentifier("2shop", "dev", "orders", "ab12"), "s-2shop-dev-orders-final-ab12");
+  const long = snapshotIdentifier("p".repeat(200), "s".repeat(100), "orders", "ab12");
+  t.true(long.length <= 255 && long.endsWith("-final-ab12") && /^[a-z]/.test(long), long);
+});
+
+test.serial("shadows read their own read replica, and a mirrored write never reaches a store", (t) => {
+  for (const host of ["host-3", "host-4"]) {
+    const ud = userData(`orders-shadow-${host}`);
+    t.regex(ud, new RegExp(`orders-store-${host}\\.rds\\.example`), "the shadow's DATABASE_URL is its replica");
+    t.regex(ud, /UNDERSTUDY_ROLE=shadow/);
+  }
 });
 
 test.serial("target groups are health-checked on the service's health path", (t) => {
@@ -72,6 +131,23 @@ test.serial("bodies over the cap are not copied (Content-Length route without mi
   t.is(at(routes[0], "match.headers.0.range_match.start"), 65537);
   t.is(at(routes[0], "route.request_mirror_policies"), undefined);
   t.truthy(at(routes[2], "route.request_mirror_policies"));
+});
+
+test.serial("the mirror path as Envoy reads it: copies are admitted, at most MIRROR_MAX_IN_FLIGHT at once", (t) => {
+  const spec = parseStackConfig(raw);
+  const cfg = JSON.parse(envoyConfig({ service: spec.services[0], role: "live", appDir: "/opt/u", sidecarPort: 15000, mirror: { albDns: "m", host: "h" } })) as unknown;
+  // ingress → "copy" (the loopback listener that marks the copy) → "shadows" (the mirror ALB)
+  t.deepEqual(mirrorPath(cfg).map((c) => at(c, "name")), ["copy", "shadows"]);
+  t.is(copiesDelivered(cfg, 1), 1, "the first copy, on a cold pool, must not overflow the pending queue");
+  t.is(copiesDelivered(cfg, MIRROR_MAX_IN_FLIGHT), MIRROR_MAX_IN_FLIGHT);
+  t.is(copiesDelivered(cfg, 500), MIRROR_MAX_IN_FLIGHT, "a burst is cut at the bound, never passed on to the shadows whole");
+  // The reading itself catches the bug this replaced: max_pending_requests 0 delivers nothing.
+  const old = JSON.parse(JSON.stringify(cfg)) as { static_resources: { clusters: { name: string; circuit_breakers?: unknown }[] } };
+  for (const c of old.static_resources.clusters) if (c.name === "shadows") c.circuit_breakers = { thresholds: [{ max_requests: 64, max_pending_requests: 0 }] };
+  t.is(copiesDelivered(old, 1), 0);
+  // Shadows copy nothing: no mirror path at all.
+  const shadow = JSON.parse(envoyConfig({ service: spec.services[0], role: "shadow", appDir: "/opt/u", sidecarPort: 15000, mirror: { albDns: "m", host: "h" } })) as unknown;
+  t.is(copiesDelivered(shadow, 1), 0);
 });
 
 test.serial("the primary store: RDS with a managed password, Multi-AZ in sync mode; user data fetches, never holds, the password", (t) => {

@@ -48,6 +48,8 @@ function computed(type: string, name: string): Record<string, unknown> {
       return { arn, latestVersion: 1 };
     case "pulumi-nodejs:dynamic/docker:password":
       return { value: "generated-pw" };
+    case "pulumi-nodejs:dynamic/aws:store-suffix":
+      return { value: "a1b2c3d4" };
     default:
       return type.startsWith("aws:") ? { arn } : type.startsWith("docker:") ? { imageId: `${name}-image-id` } : {};
   }
