@@ -12,6 +12,7 @@ import { prometheusSource } from "./metrics/prometheus";
 import { compressedClock } from "./runner/clock";
 import { describeTick, RunnerMetrics } from "./runner/record";
 import { recover } from "./runner/recovery";
+import { stackRuntime } from "./runner/runtime";
 import { runnerDir } from "./runner/state";
 import { tick } from "./runner/tick";
 
@@ -60,11 +61,13 @@ async function main(): Promise<void> {
   console.log(`\nunderstudy: replaying ${path.basename(TRACE)} from ${START} (${COMPRESS}× fast, ${SECONDS} s = ${((SECONDS * COMPRESS) / 3600).toFixed(0)} h of trace) with the runner ticking every trace step (3 s)…`);
   const load = runLoad({ target: services[svc].url, trace: TRACE, traceStart: START, compress: COMPRESS, baseRps: BASE_RPS, peakRps: PEAK_RPS, writeRatio: 0.2, durationSec: SECONDS, seed: 1 });
   const metrics = new RunnerMetrics();
+  const source = prometheusSource(prometheusUrl);
   const ctx = {
     root: ROOT,
     stack,
     dir,
-    metrics: prometheusSource(prometheusUrl),
+    metrics: source,
+    runtime: await stackRuntime(ROOT, stack, source),
     clock,
     dryRun: false,
     forecast: { kind: "holt-winters" as const, refitMs: 24 * 3600_000, seed: 1 },

@@ -1,10 +1,11 @@
 // `npm run canary -- --service orders [--stack dev] [--steps 5,10,25,50,100] [--interval 60]
 //  [--max-error-delta 0.01] [--max-p99-ratio 1.5]`: a canary rollout to the shadows of a running stack.
 import * as path from "node:path";
+import { openStack } from "../engine";
 import { prometheusSource } from "../metrics/prometheus";
+import { stackRuntime } from "../runner/runtime";
 import { DEFAULT_CANARY, validatePolicy } from "./rollout";
 import { runCanary } from "./run";
-import { localWeights } from "./weights";
 
 function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -15,7 +16,9 @@ async function main(argv: string[]): Promise<void> {
   const service = flag(argv, "service");
   if (!service) throw new Error("usage: canary --service <name> [--stack dev] [--steps 5,10,25,50,100] [--interval 60] [--max-error-delta 0.01] [--max-p99-ratio 1.5] [--prometheus http://127.0.0.1:19090]");
   const root = path.resolve(__dirname, "..", "..", "..");
-  const stack = flag(argv, "stack") ?? "dev";
+  const stack = await openStack({ root, stack: flag(argv, "stack") ?? "dev" });
+  const metrics = prometheusSource(flag(argv, "prometheus") ?? "http://127.0.0.1:19090");
+  const { router } = await stackRuntime(root, stack, metrics);
   const num = (name: string, dflt: number): number => {
     const v = flag(argv, name);
     if (v === undefined) return dflt;
@@ -33,8 +36,8 @@ async function main(argv: string[]): Promise<void> {
   const final = await runCanary({
     service,
     policy,
-    metrics: prometheusSource(flag(argv, "prometheus") ?? "http://127.0.0.1:19090"),
-    weights: localWeights(path.join(root, ".understudy", stack), service),
+    metrics,
+    weights: { setShadowWeight: (percent) => router.setShadowWeight(service, percent) },
     onState: (s) => console.log(`${new Date().toISOString()} ${s.status.padEnd(10)} ${String(s.weight).padStart(3)} %  ${s.reason}`),
   });
   if (final.status === "rolledBack") process.exitCode = 3;

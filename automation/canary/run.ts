@@ -3,7 +3,11 @@
 import { MetricsSource } from "../metrics/source";
 import { readAnalysis } from "./analysis";
 import { advance, CanaryPolicy, CanaryState, start } from "./rollout";
-import { WeightSetter } from "./weights";
+
+/** The shadows' share of one service's traffic (a TrafficRouter bound to the service). */
+export interface WeightSetter {
+  setShadowWeight(percent: number): Promise<void>;
+}
 
 export interface CanaryRun {
   service: string;

@@ -5,7 +5,7 @@
 // Environment: HOST, PORT (health), UNDERSTUDY_CHANGE_STREAM (secret JSON; replicas = this store).
 import * as http from "node:http";
 import { Client } from "pg";
-import { qualified, quoteIdent } from "../../components/platforms/local/replicationSql";
+import { qualified, quoteIdent } from "../../components/postgres/sql";
 import { APPLIED_CHANNEL, ChangeStreamConfig, log, readConfig } from "./changeStreamConfig";
 import { Change, StreamEntry } from "./pgoutput";
 import { connectBroker, Offset } from "./streamClient";

@@ -6,7 +6,7 @@
 // Environment: HOST, PORT (health), UNDERSTUDY_CHANGE_STREAM (secret JSON, see changeStreamConfig).
 import * as http from "node:http";
 import { Client } from "pg";
-import { quoteIdent, quoteLiteral } from "../../components/platforms/local/replicationSql";
+import { quoteIdent, quoteLiteral } from "../../components/postgres/sql";
 import { APPLIED_CHANNEL, ChangeStreamConfig, log, readConfig } from "./changeStreamConfig";
 import { PgOutputDecoder, StreamEntry } from "./pgoutput";
 import { connectBroker } from "./streamClient";

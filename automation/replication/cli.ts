@@ -3,7 +3,9 @@
 // (RPO and timings) as JSON. Exit 2 when promotion is refused, with the reasons.
 import * as path from "node:path";
 import { openStack } from "../engine";
-import { observeService, promoteService, PromotionRefused } from "./index";
+import { prometheusSource } from "../metrics/prometheus";
+import { stackRuntime } from "../runner/runtime";
+import { PromotionRefused } from "./index";
 
 const USAGE = "usage: replication <status|promote> --service <name> [--stack dev] [--to <host>] [--accept-data-loss] [--no-repoint]";
 
@@ -18,19 +20,17 @@ async function main(argv: string[]): Promise<void> {
   if (!service || (cmd !== "status" && cmd !== "promote")) throw new Error(USAGE);
   const root = path.resolve(__dirname, "..", "..", "..");
   const stack = await openStack({ root, stack: flag(argv, "--stack") ?? "dev" });
+  const { promoter } = await stackRuntime(root, stack, prometheusSource(flag(argv, "--prometheus") ?? "http://127.0.0.1:19090"), (l) => console.error(l));
   if (cmd === "status") {
-    const o = await observeService(stack, service);
+    const o = await promoter.status(service);
     console.log(JSON.stringify(o, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
     return;
   }
-  const report = await promoteService({
-    root,
-    stack,
+  const report = await promoter.promote({
     service,
     to: flag(argv, "--to"),
     acceptDataLoss: argv.includes("--accept-data-loss"),
     repoint: !argv.includes("--no-repoint"),
-    log: (l) => console.error(l),
   });
   console.log(JSON.stringify(report, null, 2));
 }

@@ -1,7 +1,7 @@
 // One interface for the two ways changes reach a shadow's store: PostgreSQL logical replication
 // (publication/subscription) and a RabbitMQ stream fed from a replication slot. The exporter and
 // the promotion module only talk to this.
-import type { ReplicationTopology } from "../../components/platforms/local/replication";
+import type { ReplicationTopology } from "../../components/postgres/topology";
 
 export type { ReplicationTopology };
 

@@ -1,6 +1,6 @@
 // The logical driver: a PostgreSQL publication on the primary, a subscription per replica.
 import { Client } from "pg";
-import { dropSubscription, lsnToBigInt, withClient } from "../../components/platforms/local/replicationSql";
+import { dropSubscription, lsnToBigInt, withClient } from "../../components/postgres/sql";
 import { observePrimary, OBSERVER } from "./observer";
 import { FenceMarker, Observation, PrimaryObservation, ReplicaObservation, ReplicationDriver, ReplicationTopology } from "./driver";
 

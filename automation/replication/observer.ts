@@ -2,7 +2,7 @@
 // is fenced (read-only), beside whatever else the driver needs on the same connection. A primary that
 // cannot be reached is an observation too (the promotion plan treats it as dead), never an exception.
 import { Client } from "pg";
-import { lsnToBigInt, withClient } from "../../components/platforms/local/replicationSql";
+import { lsnToBigInt, withClient } from "../../components/postgres/sql";
 import { PrimaryObservation, ReplicationTopology } from "./driver";
 
 /** Connection settings of every observing query: short, and named in pg_stat_activity. */

@@ -2,7 +2,7 @@
 // history, carry sequences over (logical replication does not) and open the new one for writes.
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { lsnToBigInt, qualified, quoteIdent, schemaFingerprint, withClient } from "../../components/platforms/local/replicationSql";
+import { lsnToBigInt, qualified, quoteIdent, schemaFingerprint, withClient } from "../../components/postgres/sql";
 import { FenceMarker } from "./driver";
 
 const CONTROL = { timeoutMs: 2000, applicationName: "understudy-promotion" };

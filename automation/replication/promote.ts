@@ -2,7 +2,7 @@
 // sure a dead one stays dead), wait until the chosen shadow applied every acknowledged write, carry
 // sequences over, detach it and open it for writes, then repoint the stack at it: the next `up`
 // restarts live instances on the new primary and re-creates replication to the other shadows.
-import { bigIntToLsn } from "../../components/platforms/local/replicationSql";
+import { bigIntToLsn } from "../../components/postgres/sql";
 import { Observation, ReplicationDriver, ReplicationTopology } from "./driver";
 import { choosePromotion, PromotionPolicy } from "./plan";
 import { advanceSequences, allowWrites, fence, fenceMarker, fingerprint, SequenceMove, unfence } from "./primaryControl";

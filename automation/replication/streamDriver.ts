@@ -2,7 +2,7 @@
 // in its own store (understudy.cdc_position); the primary's view is its WAL position and whether the
 // publisher is connected. Lag in offsets needs the stream's tail, which a long-lived process (the
 // exporter) follows with a consumer of its own.
-import { lsnToBigInt, withClient } from "../../components/platforms/local/replicationSql";
+import { lsnToBigInt, withClient } from "../../components/postgres/sql";
 import { observePrimary, OBSERVER } from "./observer";
 import { FenceMarker, Observation, PrimaryObservation, ReplicaObservation, ReplicationDriver, ReplicationTopology } from "./driver";
 import { brokerFromUrl, Client as BrokerClient, connectBroker, Offset } from "./streamClient";

@@ -7,10 +7,10 @@ import { decide, DecideState, Forecasts, parsePolicy, Policy, stateFromConfig } 
 import { preflight } from "../engine";
 import { Point } from "../forecast";
 import { MetricsSource } from "../metrics/source";
-import { applyChanges, ApplyResult, fastPath } from "./apply";
+import type { PlatformRuntime } from "../platform/seams";
+import { applyChanges, ApplyResult } from "./apply";
 import { Clock } from "./clock";
 import { forecastService, ForecastSettings } from "./forecasting";
-import { loadQuery, observe } from "./observe";
 import { appendRecord, RunnerMetrics, TickRecord } from "./record";
 import { loadState, saveState } from "./state";
 
@@ -20,6 +20,8 @@ export interface RunnerContext {
   /** The runner's own folder (state, decision log). */
   dir: string;
   metrics: MetricsSource;
+  /** The stack's platform: how it is observed and how traffic moves before an `up`. */
+  runtime: PlatformRuntime;
   clock: Clock;
   dryRun: boolean;
   forecast: ForecastSettings;
@@ -33,7 +35,7 @@ export interface RunnerContext {
 
 async function promHistory(ctx: RunnerContext, service: string, now: number, stepSec: number): Promise<Point[]> {
   const wallNow = Date.now();
-  const series = await ctx.metrics.range(loadQuery(service), wallNow - 6 * 3600_000, wallNow, stepSec);
+  const series = await ctx.metrics.range(ctx.runtime.observer.loadQuery(service), wallNow - 6 * 3600_000, wallNow, stepSec);
   return (series[0]?.points ?? []).filter((p) => Number.isFinite(p.v)).map((p) => ({ t: now - (wallNow - p.t) * ctx.clock.compress, v: p.v }));
 }
 
@@ -47,7 +49,7 @@ export async function tick(ctx: RunnerContext): Promise<TickRecord> {
   const policy: Policy = parsePolicy({ ...configured, ...ctx.policyOverrides });
   let observed;
   try {
-    observed = await observe(ctx.metrics, spec, now);
+    observed = await ctx.runtime.observer.observe(spec, now);
   } catch (e) {
     // Prometheus unreachable is missing data, not a crash: decide() holds and says why.
     observed = { observations: { now, services: Object.fromEntries(spec.services.map((s) => [s.name, []])) }, loads: {} };
@@ -77,7 +79,7 @@ export async function tick(ctx: RunnerContext): Promise<TickRecord> {
   let apply: ApplyResult | undefined;
   const held = decision.reasons.filter((r) => /hold/i.test(r));
   if (!ctx.dryRun && decision.changes.length > 0) {
-    const fast = await fastPath(path.join(ctx.root, ".understudy", ctx.stack.name), spec, decision.changes);
+    const fast = await ctx.runtime.router.beforeUp(spec, decision.changes);
     try {
       apply = await applyChanges(ctx.stack, spec, decision.changes, ctx.onOutput);
     } catch (e) {

@@ -2,7 +2,7 @@
 // interval; a healthy one reaches 100 %. Reads at a steady rate while the rollout runs.
 import { runCanary } from "../../automation/canary/run";
 import { CanaryPolicy } from "../../automation/canary/rollout";
-import { localWeights } from "../../automation/canary/weights";
+import { localWeights } from "../../components/platforms/local/runtime/routing";
 import { prometheusSource } from "../../automation/metrics/prometheus";
 import { runLoad } from "../../demo/loadgen";
 import { benchConfig, LB, PROM, upStack, writeResults } from "../shadow/common";

@@ -4,9 +4,9 @@
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { sql } from "../../test/integration/replication/fixture";
-import { localStonith, promoteService } from "../../automation/replication";
+import { localStonith, promoteService } from "../../components/platforms/local/runtime/promoter";
 import { PromotionReport } from "../../automation/replication/promote";
-import { topologyFromState } from "../../automation/replication/topology";
+import { topologyFromState } from "../../components/platforms/local/runtime/topology";
 import { longestGap, verdict } from "./check";
 import { killStore } from "./faults";
 import { Attempt, startWriters } from "./writers";

@@ -2,7 +2,7 @@
 // that answers after 2 s, and to a dead shadow — interleaved rounds at the same load, one run.
 import * as os from "node:os";
 import * as path from "node:path";
-import { localWeights } from "../../automation/canary/weights";
+import { localWeights } from "../../components/platforms/local/runtime/routing";
 import { writeConfig } from "../../automation/engine";
 import * as supervisor from "../../components/platforms/local/impl/supervisor";
 import { runLoad } from "../../demo/loadgen";

@@ -4,8 +4,9 @@
 // The stream driver (RabbitMQ) is left out when UNDERSTUDY_STREAM_DRIVER=off.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { localStonith, promoteService, PromotionRefused } from "../../automation/replication";
-import { topologyFromState } from "../../automation/replication/topology";
+import { PromotionRefused } from "../../automation/replication";
+import { localStonith, promoteService } from "../../components/platforms/local/runtime/promoter";
+import { topologyFromState } from "../../components/platforms/local/runtime/topology";
 import { ROOT, testStack } from "../../test/helpers/stack";
 import { replicationConfig } from "../../test/integration/replication/fixture";
 import { killStore } from "../consistency/faults";

@@ -1,6 +1,6 @@
 // `npm run bench:warm`: time from the decision to traffic served, for a warm shadow (weight moved
 // through the runtime API) vs a newly started instance (one more replica through `pulumi up`).
-import { localWeights } from "../../automation/canary/weights";
+import { localWeights } from "../../components/platforms/local/runtime/routing";
 import { writeConfig } from "../../automation/engine";
 import { get } from "../../test/helpers/stack";
 import { benchConfig, LB, upStack, writeResults } from "../shadow/common";

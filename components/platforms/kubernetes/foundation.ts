@@ -1,6 +1,7 @@
 // Per-stack pieces on kubernetes: the namespace and the Gateway every service's HTTPRoute attaches to.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { STORE_QUERIES, STORE_QUERIES_CONFIGMAP } from "./metrics";
 import { LABEL_EXPOSURE } from "./names";
 import { KubernetesSettings } from "./settings";
 
@@ -26,6 +27,12 @@ export function createFoundation(s: KubernetesSettings, parent: pulumi.Resource)
       metadata: { name: GATEWAY_NAME, namespace: s.namespace, labels: { [LABEL_EXPOSURE]: g.public ? "public" : "internal" } },
       spec: { gatewayClassName: g.className, listeners: [{ ...listener, allowedRoutes: { namespaces: { from: "Same" } } }] },
     },
+    { parent, dependsOn: [namespace] },
+  );
+  // The replication lag queries every store's exporter runs (read by the runtime's Observer).
+  new k8s.core.v1.ConfigMap(
+    STORE_QUERIES_CONFIGMAP,
+    { metadata: { name: STORE_QUERIES_CONFIGMAP, namespace: s.namespace, labels: { "app.kubernetes.io/part-of": "understudy", "cnpg.io/reload": "" } }, data: { queries: STORE_QUERIES } },
     { parent, dependsOn: [namespace] },
   );
   return { namespace, gateway };

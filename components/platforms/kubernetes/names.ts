@@ -10,6 +10,10 @@ export const LABEL_ROLE = "understudy.io/role";
 export const LABEL_DEPLOYMENT = "understudy.io/deployment";
 export const LABEL_CONSISTENCY = "understudy.io/consistency";
 export const LABEL_EXPOSURE = "understudy.io/exposure";
+/** The config host (a slot: node or zone name) a pod stands for; the runtime's `host`. */
+export const LABEL_HOST = "understudy.io/host";
+/** The instance's stable name (service-role-host), whatever the pod is called this time. */
+export const LABEL_INSTANCE = "understudy.io/instance";
 
 /** Config host names are free text; Kubernetes object names are DNS labels. */
 export function dnsName(...parts: string[]): string {
@@ -22,6 +26,8 @@ export function dnsName(...parts: string[]): string {
 }
 
 export const poolName = (svc: ServiceSpec, role: Role): string => dnsName(svc.name, role);
+/** One Deployment per instance, named like the local platform's instances (orders-live-node-1). */
+export const instanceName = (svc: ServiceSpec, role: Role, host: string): string => dnsName(svc.name, role, host);
 export const storeClusterName = (svc: ServiceSpec, host: string): string => dnsName(svc.name, "store", host);
 /** The Service in front of a pool; the HTTPRoute's backendRefs name it. */
 export const poolServiceName = poolName;
@@ -37,3 +43,9 @@ export function commonLabels(svc: ServiceSpec): Record<string, string> {
 export const imageOf = (s: KubernetesSettings, svc: ServiceSpec): string => s.images[svc.name] ?? `understudy/${svc.name}:latest`;
 
 export const clusterDns = (s: KubernetesSettings, name: string): string => `${name}.${s.namespace}.svc.cluster.local`;
+
+/** PostgreSQL identifiers: subscription names double as the walsender's application_name. */
+export const pgIdent = (...parts: string[]): string => parts.join("_").toLowerCase().replace(/[^a-z0-9_]+/g, "_");
+
+/** A shadow store's subscription: the runtime maps lag series back to the shadow by this name. */
+export const subscriptionName = (service: string, host: string): string => pgIdent(service, "sub", host);

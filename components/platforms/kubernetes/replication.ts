@@ -6,13 +6,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ReplicationArgs, ReplicationHandle } from "../../platform";
-import { clusterDns, commonLabels, dnsName } from "./names";
+import { clusterDns, commonLabels, dnsName, pgIdent as ident, subscriptionName } from "./names";
 import { KubernetesSettings } from "./settings";
 import { StoreRecord, StoreRegistry } from "./store";
 
 const CNPG = "postgresql.cnpg.io/v1";
-/** PostgreSQL identifiers: subscription names double as the walsender's application_name. */
-const ident = (...parts: string[]): string => parts.join("_").toLowerCase().replace(/[^a-z0-9_]+/g, "_");
 
 function tableRef(t: string): { table: { schema: string; name: string } } {
   const [schema, name] = t.includes(".") ? t.split(".", 2) : ["public", t];
@@ -53,7 +51,7 @@ export function createReplication(s: KubernetesSettings, args: ReplicationArgs, 
   const svc = args.service;
   const primary = registry.of(args.primary.url);
   const publication = ident(svc.name, "pub");
-  const subscriptions = args.replicas.map((r) => ({ host: r.host, store: registry.of(r.store.url), name: ident(svc.name, "sub", r.host) }));
+  const subscriptions = args.replicas.map((r) => ({ host: r.host, store: registry.of(r.store.url), name: subscriptionName(svc.name, r.host) }));
   const meta = (name: string) => ({ name, namespace: s.namespace, labels: commonLabels(svc) });
   const configMap = new k8s.core.v1.ConfigMap(`${svc.name}-schema`, { metadata: meta(dnsName(svc.name, "schema")), data: { "schema.sql": args.schema.sql } }, { parent });
   const primarySchema = schemaJob(s, args, args.primaryHost, primary, configMap, parent);
@@ -103,7 +101,9 @@ export function createReplication(s: KubernetesSettings, args: ReplicationArgs, 
         apiVersion: CNPG,
         kind: "Subscription",
         metadata: meta(`${sub.store.cluster}-sub`),
-        spec: { cluster: { name: sub.store.cluster }, dbname: sub.store.database, name: sub.name, publicationName: publication, externalClusterName: "primary" },
+        // delete: removing this object (promotion, a shadow leaving) drops the subscription in PostgreSQL
+        // too, so a promoted store stops applying the old primary's changes.
+        spec: { cluster: { name: sub.store.cluster }, dbname: sub.store.database, name: sub.name, publicationName: publication, externalClusterName: "primary", subscriptionReclaimPolicy: "delete" },
       },
       { parent, dependsOn: [pub, source, schemaJob(s, args, sub.host, sub.store, configMap, parent)] },
     );

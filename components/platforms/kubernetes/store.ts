@@ -3,7 +3,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Store, StoreArgs } from "../../platform";
-import { clusterDns, commonLabels, LABEL_CONSISTENCY, LABEL_ROLE, storeClusterName } from "./names";
+import { STORE_QUERIES_CONFIGMAP } from "./metrics";
+import { clusterDns, commonLabels, LABEL_CONSISTENCY, LABEL_HOST, LABEL_ROLE, storeClusterName } from "./names";
 import { KubernetesSettings } from "./settings";
 
 export const PG_PORT = 5432;
@@ -40,19 +41,23 @@ export function createStore(s: KubernetesSettings, args: StoreArgs, registry: St
   const name = storeClusterName(svc, args.host);
   const role = args.host === st.host ? "primary" : "replica";
   const pin = s.pinHosts ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: s.topologyKey, operator: "In", values: [args.host] }] }] } } } : {};
+  const labels = { ...commonLabels(svc), [LABEL_ROLE]: role, [LABEL_HOST]: args.host, [LABEL_CONSISTENCY]: svc.consistency };
   const cluster = new k8s.apiextensions.CustomResource(
     name,
     {
       apiVersion: "postgresql.cnpg.io/v1",
       kind: "Cluster",
-      metadata: { name, namespace: s.namespace, labels: { ...commonLabels(svc), [LABEL_ROLE]: role, [LABEL_CONSISTENCY]: svc.consistency } },
+      metadata: { name, namespace: s.namespace, labels },
       spec: {
         instances: 1,
         imageName: s.postgresImage,
         storage: { size: s.storageSize, storageClass: s.storageClass },
         bootstrap: { initdb: { database: st.database, owner: st.user } },
         affinity: { topologyKey: s.topologyKey, ...pin },
-        monitoring: { enablePodMonitor: s.metrics === "podMonitor" },
+        // The operator copies these labels to the store's pods: its exporter's series are scraped with
+        // service, store_role and host (metrics.ts), and carry understudy's replication queries.
+        inheritedMetadata: { labels },
+        monitoring: { enablePodMonitor: s.metrics === "podMonitor", customQueriesConfigMap: [{ name: STORE_QUERIES_CONFIGMAP, key: "queries" }] },
       },
     },
     { parent, dependsOn: after },

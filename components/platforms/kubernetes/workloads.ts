@@ -1,9 +1,12 @@
-// A pool (live or shadow) of one service on kubernetes: a Deployment whose pods refuse to share a
-// node (or zone) with the other role's pods, a Service, a PodDisruptionBudget and a PodMonitor.
+// A pool (live or shadow) of one service on kubernetes: one Deployment per instance (per config host)
+// whose pods refuse to share a node (or zone) with the other role's pods, a Service, a
+// PodDisruptionBudget and a PodMonitor. Each pod is labelled with its config host and instance name,
+// so the runtime observes, promotes and drains the instances the stack config names.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Endpoint, InstanceGroup, InstanceGroupArgs, Role } from "../../platform";
-import { clusterDns, commonLabels, dnsName, imageOf, LABEL_DEPLOYMENT, LABEL_ROLE, poolName, poolSelector } from "./names";
+import { instanceRelabelling, operatorRelabelling } from "./metrics";
+import { clusterDns, commonLabels, imageOf, instanceName, LABEL_DEPLOYMENT, LABEL_HOST, LABEL_INSTANCE, poolName, poolSelector } from "./names";
 import { KubernetesSettings } from "./settings";
 
 export interface PoolDeps {
@@ -27,62 +30,69 @@ function affinity(s: KubernetesSettings, args: InstanceGroupArgs): k8s.types.inp
   };
 }
 
-function env(args: InstanceGroupArgs, databaseUrl: pulumi.Output<string> | undefined, deps: PoolDeps): k8s.types.input.core.v1.EnvVar[] {
+function env(args: InstanceGroupArgs, host: string, databaseUrl: pulumi.Output<string> | undefined, deps: PoolDeps): k8s.types.input.core.v1.EnvVar[] {
   const svc = args.service;
-  const plain = { ...svc.env, ...(args.role === "shadow" ? svc.shadows.env : {}), HOST: "0.0.0.0", PORT: String(svc.port), UNDERSTUDY_ROLE: args.role, UNDERSTUDY_SERVICE: svc.name, CPU_COST_MS: String(svc.cpuCostMs) };
+  // The instance and host the service reports are the config's (what the runtime acts on), not the
+  // pod's or node's names, which change with every reschedule.
+  const plain = {
+    ...svc.env,
+    ...(args.role === "shadow" ? svc.shadows.env : {}),
+    HOST: "0.0.0.0",
+    PORT: String(svc.port),
+    UNDERSTUDY_ROLE: args.role,
+    UNDERSTUDY_SERVICE: svc.name,
+    UNDERSTUDY_INSTANCE: instanceName(svc, args.role, host),
+    UNDERSTUDY_HOST: host,
+    CPU_COST_MS: String(svc.cpuCostMs),
+  };
   return [
     ...Object.entries(plain).map(([name, value]) => ({ name, value })),
-    { name: "UNDERSTUDY_INSTANCE", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-    { name: "UNDERSTUDY_HOST", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
     // The credentials stay in the cluster: the pod reads the operator-generated Secret.
     ...(databaseUrl ? [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: deps.appSecretOf(databaseUrl), key: "uri" } } }] : []),
   ];
 }
 
-/**
- * Deployments of a pool: one for the whole pool, or one per host when each host reads its own store
- * (a shadow and its replica). Every pod carries the pool's labels, so the Service, the budget and
- * the anti-affinity see the pool as one.
- */
-function deployments(args: InstanceGroupArgs): { name: string; replicas: number; databaseUrl?: pulumi.Output<string>; hosts: string[] }[] {
-  const name = poolName(args.service, args.role);
-  const perHost = args.databaseUrls;
-  if (!perHost) return [{ name, replicas: args.hosts.length, databaseUrl: args.databaseUrl, hosts: args.hosts }];
-  return args.hosts.map((h) => ({ name: dnsName(name, h), replicas: 1, databaseUrl: perHost[h] ?? args.databaseUrl, hosts: [h] }));
-}
 
 export function createPool(s: KubernetesSettings, args: InstanceGroupArgs, deps: PoolDeps, parent: pulumi.Resource): InstanceGroup {
   const svc = args.service;
   // An empty pool (no shadows configured) declares nothing: the route then has no shadow backend.
   if (args.hosts.length === 0) return { endpoints: [] };
-  const name = poolName(svc, args.role);
   const selector = poolSelector(svc, args.role);
   const labels = { ...commonLabels(svc), ...selector };
   const probe = (failureThreshold: number): k8s.types.input.core.v1.Probe => ({ httpGet: { path: svc.healthPath, port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold });
   const scrape = s.metrics === "annotations" ? { "prometheus.io/scrape": "true", "prometheus.io/port": String(svc.port), "prometheus.io/path": "/metrics" } : undefined;
-  const meta = { name, namespace: s.namespace, labels };
+  const meta = { name: poolName(svc, args.role), namespace: s.namespace, labels };
   const opts = { parent, dependsOn: deps.after.concat(args.after) };
-  for (const d of deployments(args)) {
+  // One Deployment of one pod per config host: the instance keeps its name and host through restarts,
+  // and a shadow reads its own replica store.
+  for (const host of args.hosts) {
+    const name = instanceName(svc, args.role, host);
+    const podLabels = { ...labels, [LABEL_DEPLOYMENT]: name, [LABEL_HOST]: host, [LABEL_INSTANCE]: name };
     new k8s.apps.v1.Deployment(
-      d.name,
+      name,
       {
-        metadata: { ...meta, name: d.name },
+        metadata: { ...meta, name, labels: { ...labels, [LABEL_HOST]: host } },
         spec: {
-          replicas: d.replicas,
-          selector: { matchLabels: { ...selector, [LABEL_DEPLOYMENT]: d.name } },
+          replicas: 1,
+          selector: { matchLabels: { ...selector, [LABEL_DEPLOYMENT]: name } },
+          // Surge first (the old pod serves until the new one is ready). The surge pod needs a node
+          // without the other role, which exists whenever the pool does: the pool's own nodes.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
           template: {
-            metadata: { labels: { ...labels, [LABEL_DEPLOYMENT]: d.name }, annotations: scrape },
+            metadata: { labels: podLabels, annotations: scrape },
             spec: {
-              affinity: affinity(s, { ...args, hosts: d.hosts }),
-              // One pod of the pool per node (or zone) while there are enough of them, as placeService does.
-              topologySpreadConstraints: [{ maxSkew: 1, topologyKey: s.topologyKey, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } }],
+              affinity: affinity(s, { ...args, hosts: [host] }),
+              // Spread the pool over nodes (or zones) as placeService does, but as a preference: a hard
+              // spread counts the other role's nodes as empty domains, so with nodes = hosts the surge
+              // pod of any rollout had nowhere to go and `up` hung. The hard rule is the anti-affinity.
+              topologySpreadConstraints: [{ maxSkew: 1, topologyKey: s.topologyKey, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }],
               containers: [
                 {
                   name: svc.name,
                   image: imageOf(s, svc),
                   args: svc.command.trim().split(/\s+/),
                   ports: [{ name: "http", containerPort: svc.port }],
-                  env: env(args, d.databaseUrl, deps),
+                  env: env(args, host, args.databaseUrls?.[host] ?? args.databaseUrl, deps),
                   readinessProbe: probe(2),
                   livenessProbe: probe(6),
                 },
@@ -94,21 +104,21 @@ export function createPool(s: KubernetesSettings, args: InstanceGroupArgs, deps:
       opts,
     );
   }
-  const service = new k8s.core.v1.Service(name, { metadata: meta, spec: { selector, ports: [{ name: "http", port: svc.port, targetPort: "http" }] } }, opts);
-  new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, opts);
+  const service = new k8s.core.v1.Service(meta.name, { metadata: meta, spec: { selector, ports: [{ name: "http", port: svc.port, targetPort: "http" }] } }, opts);
+  new k8s.policy.v1.PodDisruptionBudget(meta.name, { metadata: meta, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, opts);
   if (s.metrics === "podMonitor") {
     new k8s.apiextensions.CustomResource(
-      `${name}-metrics`,
+      `${meta.name}-metrics`,
       {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PodMonitor",
         metadata: meta,
-        spec: { selector: { matchLabels: selector }, podTargetLabels: [LABEL_ROLE, "app.kubernetes.io/name"], podMetricsEndpoints: [{ port: "http", path: "/metrics" }] },
+        spec: { selector: { matchLabels: selector }, podMetricsEndpoints: [{ port: "http", path: "/metrics", relabelings: operatorRelabelling(instanceRelabelling()) }] },
       },
       opts,
     );
   }
   const address = service.metadata.name.apply((n) => clusterDns(s, n));
-  const endpoints: Endpoint[] = args.hosts.map((host) => ({ instance: `${name}-${host}`, role: args.role, host, address, port: svc.port }));
+  const endpoints: Endpoint[] = args.hosts.map((host) => ({ instance: instanceName(svc, args.role, host), role: args.role, host, address, port: svc.port }));
   return { endpoints };
 }

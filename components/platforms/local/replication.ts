@@ -7,20 +7,9 @@ import { ReplicationArgs, ReplicationHandle, Store } from "../../platform";
 import { LocalContext, logDir, supervisorHome, targetsDir } from "./context";
 import { createChangeStream } from "./replicationChangeStream";
 import { declarePublication } from "./replicationPublication";
-import { publicationName, subscriptionName } from "./replicationSql";
+import { publicationName, subscriptionName } from "../../postgres/sql";
+import { ReplicationTopology } from "../../postgres/topology";
 import { LocalResource } from "./provider";
-
-/** What the exporter and the promotion module need to reach every store (secret: passwords). */
-export interface ReplicationTopology {
-  service: string;
-  driver: "logical" | "stream";
-  mode: "sync" | "async";
-  tables: string[];
-  primary: { host: string; url: string };
-  replicas: { host: string; url: string; subscription: string }[];
-  /** stream driver: the broker (secret URL) and the stream's name. */
-  stream?: { url: string; name: string };
-}
 
 export function exporterName(service: string): string {
   return `${service}-replication-exporter`;

@@ -9,7 +9,7 @@ import { ReplicationArgs } from "../../platform";
 import { LocalContext, logDir, supervisorHome } from "./context";
 import { LocalResource } from "./provider";
 import { declarePublication } from "./replicationPublication";
-import { publicationName } from "./replicationSql";
+import { publicationName } from "../../postgres/sql";
 
 export interface ChangeStream {
   ready: pulumi.Resource[];

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ReplicationArgs } from "../../platform";
 import { LocalResource } from "./provider";
-import { publicationName } from "./replicationSql";
+import { publicationName } from "../../postgres/sql";
 
 /** `primarySchema`: the schema resource on the primary, which the tables must exist in first. */
 export function declarePublication(args: ReplicationArgs, primarySchema: LocalResource, parent: pulumi.Resource): LocalResource {

@@ -2,7 +2,8 @@
 // shadow refused; a shadow store that is down is refused; wrong credentials fail with the server's
 // reason and never the password; a promotion that is refused leaves the primary taking writes.
 import test from "ava";
-import { promoteService, PromotionRefused } from "../../../automation/replication";
+import { PromotionRefused } from "../../../automation/replication";
+import { promoteService } from "../../../components/platforms/local/runtime/promoter";
 import { remove } from "../../../components/platforms/local/impl/supervisor";
 import { create as subscribe } from "../../../components/platforms/local/impl/replicationSubscription";
 import { processesMatching, ROOT, testStack } from "../../helpers/stack";

@@ -3,7 +3,7 @@
 import { Client } from "pg";
 import { Stack } from "@pulumi/pulumi/automation";
 import { ReplicationTopology } from "../../../automation/replication/driver";
-import { topologyFromState } from "../../../automation/replication/topology";
+import { topologyFromState } from "../../../components/platforms/local/runtime/topology";
 
 export function replicationConfig(base: number, over: { mode?: "sync" | "async"; driver?: "logical" | "stream"; shadows?: number; hosts?: number } = {}): Record<string, unknown> {
   const hosts = Array.from({ length: over.hosts ?? 4 }, (_, i) => `host-${i + 1}`);

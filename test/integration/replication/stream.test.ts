@@ -3,7 +3,7 @@
 // a graceful switchover through the same promotion module. Heavy (Erlang on 2 cores): the run can be
 // turned off by configuration only, UNDERSTUDY_STREAM_DRIVER=off.
 import test from "ava";
-import { promoteService } from "../../../automation/replication";
+import { promoteService } from "../../../components/platforms/local/runtime/promoter";
 import { processesMatching, ROOT, testStack } from "../../helpers/stack";
 import { eventually, postOrder, replicationConfig, sql, topology } from "./fixture";
 

@@ -12,6 +12,7 @@ import { applyChanges, ApplyResult } from "../../../automation/runner/apply";
 import { realClock } from "../../../automation/runner/clock";
 import { readRecords } from "../../../automation/runner/record";
 import { staleLocks } from "../../../automation/runner/recovery";
+import { stackRuntime } from "../../../automation/runner/runtime";
 import { tick } from "../../../automation/runner/tick";
 import { ROOT, testStack } from "../../helpers/stack";
 
@@ -29,11 +30,13 @@ test.serial("dry-run records the decision and changes nothing; without Prometheu
   try {
     await s.stack.up({ onOutput: () => undefined });
     const before = (await s.stack.getAllConfig())["understudy:services"].value;
+    const source = prometheusSource("http://127.0.0.1:20090");
     const ctx = {
       root: ROOT,
       stack: s.stack,
       dir,
-      metrics: prometheusSource("http://127.0.0.1:20090"),
+      metrics: source,
+      runtime: await stackRuntime(ROOT, s.stack, source),
       clock: realClock,
       dryRun: true,
       forecast: { kind: "holt-winters" as const, refitMs: 3600_000, seed: 1 },

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import test from "ava";
 import { runCanary } from "../../../automation/canary/run";
 import { writeConfig } from "../../../automation/engine";
-import { localWeights } from "../../../automation/canary/weights";
+import { localWeights } from "../../../components/platforms/local/runtime/routing";
 import { prometheusSource } from "../../../automation/metrics/prometheus";
 import { adminCommand } from "../../../components/platforms/local/impl/haproxyRouting";
 import * as supervisor from "../../../components/platforms/local/impl/supervisor";

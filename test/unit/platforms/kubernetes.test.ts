@@ -27,30 +27,39 @@ test.before(async () => {
   await settle();
 });
 
-test.serial("live and shadow Deployments refuse each other's zone, and spread their own pods", (t) => {
-  const live = one(registered, DEPLOYMENT, "orders-live");
-  const shadows = byType(registered, DEPLOYMENT).filter((d) => d.name.startsWith("orders-shadow"));
-  t.is(at(live.inputs, "spec.replicas"), 2);
-  t.is(shadows.reduce((n, d) => n + Number(at(d.inputs, "spec.replicas")), 0), 2);
-  for (const d of [live, ...shadows]) {
+test.serial("one Deployment per instance; live and shadow refuse each other's zone; rollouts surge on the pool's own zones", (t) => {
+  const deployments = byType(registered, DEPLOYMENT);
+  t.deepEqual(deployments.map((d) => d.name).sort(), ["orders-live-host-1", "orders-live-host-2", "orders-shadow-host-3", "orders-shadow-host-4"]);
+  for (const d of deployments) {
+    t.is(at(d.inputs, "spec.replicas"), 1);
     const role = labelsOf(d.inputs)["understudy.io/role"];
     const pod = at(d.inputs, "spec.template.spec");
     t.deepEqual(at(pod, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution.0"), {
       labelSelector: { matchLabels: { "understudy.io/service": "orders", "understudy.io/role": role === "live" ? "shadow" : "live" } },
       topologyKey: "topology.kubernetes.io/zone",
     });
+    // A hard spread would count the other role's zones as empty domains and strand the surge pod.
     t.is(at(pod, "topologySpreadConstraints.0.topologyKey"), "topology.kubernetes.io/zone");
+    t.is(at(pod, "topologySpreadConstraints.0.whenUnsatisfiable"), "ScheduleAnyway");
+    t.deepEqual(at(d.inputs, "spec.strategy.rollingUpdate"), { maxSurge: 1, maxUnavailable: 0 });
+    // The pod names its config host and instance: what the runtime observes and acts on.
+    const podLabels = (at(d.inputs, "spec.template.metadata.labels") ?? {}) as Record<string, unknown>;
+    const host = d.name.replace(/^orders-(live|shadow)-/, "");
+    t.is(podLabels["understudy.io/host"], host);
+    t.is(podLabels["understudy.io/instance"], d.name);
   }
 });
 
-test.serial("pods: image, command as args, probes on the health path, role in the environment", (t) => {
-  const c = at(one(registered, DEPLOYMENT, "orders-live").inputs, "spec.template.spec.containers.0");
+test.serial("pods: image, command as args, probes on the health path, role, instance and host in the environment", (t) => {
+  const c = at(one(registered, DEPLOYMENT, "orders-live-host-1").inputs, "spec.template.spec.containers.0");
   t.is(at(c, "image"), "understudy/orders:latest");
   t.deepEqual(at(c, "args"), ["node", "dist/demo/service/main.js"]);
   t.is(at(c, "readinessProbe.httpGet.path"), "/healthz");
   t.is(at(c, "livenessProbe.httpGet.path"), "/healthz");
   const env = new Map(list(at(c, "env")).map((e) => [str(at(e, "name")), e]));
   t.is(at(env.get("UNDERSTUDY_ROLE"), "value"), "live");
+  t.is(at(env.get("UNDERSTUDY_INSTANCE"), "value"), "orders-live-host-1");
+  t.is(at(env.get("UNDERSTUDY_HOST"), "value"), "host-1");
   // The store's credentials come from the operator's Secret, never as a literal.
   t.deepEqual(at(env.get("DATABASE_URL"), "valueFrom"), { secretKeyRef: { name: "orders-store-host-1-app", key: "uri" } });
 });

@@ -1,6 +1,6 @@
 // PostgreSQL vocabulary of the replication providers.
 import test from "ava";
-import { bigIntToLsn, conninfo, lsnToBigInt, standbyNames, subscriptionName } from "../../../components/platforms/local/replicationSql";
+import { bigIntToLsn, conninfo, lsnToBigInt, standbyNames, subscriptionName } from "../../../components/postgres/sql";
 
 test("sync = ANY 1 of the subscriptions (quorum); async = nobody waited for", (t) => {
   t.is(standbyNames("sync", ["understudy_orders_host_3", "understudy_orders_host_4"]), 'ANY 1 ("understudy_orders_host_3", "understudy_orders_host_4")');

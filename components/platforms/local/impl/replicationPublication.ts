@@ -1,5 +1,5 @@
 // The primary's publication: the tables whose changes flow to every shadow's store.
-import { qualified, quoteIdent, tablesWithoutIdentity, withClient } from "../replicationSql";
+import { qualified, quoteIdent, tablesWithoutIdentity, withClient } from "../../../postgres/sql";
 
 export interface PublicationInputs {
   /** Secret: the primary's connection URL. */

@@ -1,6 +1,6 @@
 // The tables a replicated store needs, created by the stack on the primary and on every replica
 // before replication starts (logical replication copies rows, not DDL).
-import { tablesWithoutIdentity, withClient } from "../replicationSql";
+import { tablesWithoutIdentity, withClient } from "../../../postgres/sql";
 
 export interface SchemaInputs {
   /** Secret: the store's connection URL. */

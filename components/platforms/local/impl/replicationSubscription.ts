@@ -2,7 +2,7 @@
 // streaming. Created only from empty tables, so a replica that followed another primary before
 // starts over from a full copy instead of merging two histories.
 import { sleep } from "./exec";
-import { conninfo, describeUrl, dropSubscription, hasRows, qualified, quoteIdent, quoteLiteral, withClient } from "../replicationSql";
+import { conninfo, describeUrl, dropSubscription, hasRows, qualified, quoteIdent, quoteLiteral, withClient } from "../../../postgres/sql";
 
 export interface SubscriptionInputs {
   /** Secret: the replica's connection URL. */

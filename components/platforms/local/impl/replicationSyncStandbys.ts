@@ -1,7 +1,7 @@
 // synchronous_standby_names on the primary: in sync mode each commit waits until at least one
 // shadow's subscription has applied and flushed it (ANY 1 of them). Set only once every
 // subscription streams, so that creating the stack never blocks the primary's writes.
-import { standbyNames, withClient } from "../replicationSql";
+import { standbyNames, withClient } from "../../../postgres/sql";
 
 export interface SyncStandbysInputs {
   /** Secret: the primary's connection URL. */

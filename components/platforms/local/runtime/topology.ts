@@ -1,8 +1,8 @@
 // Where a replicated service's stores are, read from the stack's state: the exporter's resource
 // carries the whole topology (as a secret) and is the one place it is kept.
 import { Deployment } from "@pulumi/pulumi/automation";
-import { exporterName } from "../../components/platforms/local/replication";
-import { ReplicationTopology } from "./driver";
+import type { ReplicationTopology } from "../../../postgres/topology";
+import { exporterName } from "../replication";
 
 interface StateResource {
   urn: string;

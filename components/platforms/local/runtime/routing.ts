@@ -2,15 +2,12 @@
 // routing map file is rewritten too, so a restarted HAProxy keeps what was set.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { adminCommand } from "../../components/platforms/local/impl/haproxyRouting";
+import { adminCommand } from "../impl/haproxyRouting";
 
 export type RoutingKey = "shadow_weight" | "mirror_percent" | "mirror_body_cap" | "mirror_max_inflight";
 
-export interface WeightSetter {
+export interface Routing {
   setShadowWeight(percent: number): Promise<void>;
-}
-
-export interface Routing extends WeightSetter {
   set(key: RoutingKey, value: number): Promise<void>;
   /**
    * Takes a live instance out of rotation ("maint": requests in flight finish, no new ones arrive) or
