@@ -6,6 +6,9 @@ import { renderHaproxy, ServerLine } from "../../haproxy/config";
 export const HAPROXY_DIR = "/usr/local/etc/haproxy";
 export const FRONTEND_PORT = 8080;
 export const STATS_PORT = 8404;
+/** The runtime API, on the container's own loopback only (reached by exec, never published). */
+export const ADMIN_PORT = 9999;
+export const ROUTING_MAP = `${HAPROXY_DIR}/routing.map`;
 
 export interface HaproxyArgs {
   service: ServiceSpec;
@@ -20,11 +23,11 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
     lb: a.lb,
     live: a.live,
     shadows: a.shadows,
-    global: [],
+    global: [`  stats socket ipv4@127.0.0.1:${ADMIN_PORT} level admin`],
     preamble: ["resolvers docker", "  nameserver dns 127.0.0.11:53", "  hold valid 5s", ""],
     frontendBind: `*:${FRONTEND_PORT}`,
     statsBind: `*:${STATS_PORT}`,
-    routingMap: `${HAPROXY_DIR}/routing.map`,
+    routingMap: ROUTING_MAP,
     mirrorScript: `${HAPROXY_DIR}/mirror.lua`,
     // Containers come and go: names are resolved at run time, a missing one starts as down.
     serverOptions: "resolvers docker init-addr last,libc,none",

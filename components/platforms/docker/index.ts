@@ -28,7 +28,7 @@ export function dockerPlatform(stack: string, spec: StackSpec, raw: Record<strin
     },
     store: (args: StoreArgs, parent: pulumi.Resource) => createStore(s, base(), n, args, stores, parent),
     instances: (args: InstanceGroupArgs, parent: pulumi.Resource) => createContainers(s, base(), n, args, parent),
-    loadBalancer: (args: LoadBalancerArgs, parent: pulumi.Resource) => createLoadBalancer(s, base(), n, spec.loadBalancer, args, parent),
+    loadBalancer: (args: LoadBalancerArgs, parent: pulumi.Resource) => createLoadBalancer(s, base(), n, spec, spec.loadBalancer, args, parent),
     replication: (args: ReplicationArgs, parent: pulumi.Resource) => createReplication(s, base(), n, args, stores, parent),
   };
 }

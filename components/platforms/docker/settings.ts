@@ -10,6 +10,8 @@ export interface DockerSettings {
   prometheusImage: string;
   /** Address on the Docker host where load balancers, stats and Prometheus are published. */
   publishAddress: string;
+  /** The engine the docker provider uses (docker:host, else DOCKER_HOST): the routing resource execs there too. */
+  dockerHost: string;
 }
 
 const KEY = `${NAMESPACE}:docker`;
@@ -34,5 +36,6 @@ export function parseDockerSettings(raw: Record<string, unknown>): DockerSetting
     postgresImage: text(`${KEY}.postgresImage`, o.postgresImage, "postgres:16"),
     prometheusImage: text(`${KEY}.prometheusImage`, o.prometheusImage, "prom/prometheus:v2.53.0"),
     publishAddress,
+    dockerHost: typeof raw["docker:host"] === "string" && raw["docker:host"] !== "" ? raw["docker:host"] : (process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock"),
   };
 }

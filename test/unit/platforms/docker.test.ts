@@ -60,7 +60,24 @@ test.serial("a container per instance on its host's network; shadows never on a 
 
 test.serial("the HAProxy container: weights in its map, health-checked servers, the Lua mirror", (t) => {
   const lb = named("understudy-dock-orders-lb");
-  t.is(upload(lb, "routing.map"), "shadow_weight 10\nmirror_percent 25\nmirror_body_cap 65536\nmirror_max_inflight 64\n");
+  // Weights and mirroring are not in the container (a change would replace it): the routing resource
+  // applies them through HAProxy's runtime API, by exec in the container.
+  t.is(upload(lb, "routing.map"), "");
+  const routing = one(registered, "pulumi-nodejs:dynamic/docker:haproxy-routing", "understudy-dock-orders-lb-routing").inputs;
+  t.deepEqual(plain(routing.entries), { shadow_weight: 10, mirror_percent: 25, mirror_body_cap: 65536, mirror_max_inflight: 64 });
+  t.is(routing.container, "understudy-dock-orders-lb");
+  t.is(routing.mapPath, `${HAPROXY_DIR}/routing.map`);
+  t.deepEqual(plain(routing.servers), {
+    "be_orders_shadow/understudy-dock-orders-shadow-host-3": true,
+    "be_orders_live/understudy-dock-orders-shadow-host-3-backup": true,
+    "be_orders_shadow/understudy-dock-orders-shadow-host-4": true,
+    "be_orders_live/understudy-dock-orders-shadow-host-4-backup": true,
+  });
+  // The file names every slot without a state: which slots serve is the runtime API's business.
+  t.notRegex(upload(lb, "haproxy.cfg"), / disabled$/m);
+  t.regex(upload(lb, "haproxy.cfg"), /stats socket ipv4@127\.0\.0\.1:9999 level admin/);
+  const { routingCommands } = require("../../../components/platforms/docker/impl/haproxyRouting") as typeof import("../../../components/platforms/docker/impl/haproxyRouting");
+  t.deepEqual(routingCommands({ mapPath: "/m", entries: { shadow_weight: 5 }, servers: { "b/off": false, "b/on": true } }), ["set map /m shadow_weight 5", "set server b/on state ready", "set server b/off state maint"]);
   const cfg = upload(lb, "haproxy.cfg");
   t.regex(cfg, /server understudy-dock-orders-live-host-1 understudy-dock-orders-live-host-1:18100/);
   t.regex(cfg, /server understudy-dock-orders-shadow-host-4 understudy-dock-orders-shadow-host-4:18100/);
