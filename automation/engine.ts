@@ -1,6 +1,8 @@
 // The Pulumi engine, offline: the CLI built into .toolchain/, a file:// backend and a passphrase
 // secrets provider under .understudy/, no update checks and no plugin downloads. Every flow (the
-// main job, the runner, the tests) opens stacks through here.
+// main job, the runner, the tests) opens stacks through here. A runner in a cluster gets its backend,
+// passphrase, PULUMI_HOME and work dir from the environment instead (Pulumi's own variable names,
+// plus UNDERSTUDY_WORKDIR): see components/platforms/kubernetes/runner.ts.
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,7 +14,7 @@ export interface EngineOptions {
   /** Project root: holds Pulumi.yaml, dist/, node_modules/ and .toolchain/. */
   root: string;
   stack: string;
-  /** Where Pulumi.yaml and Pulumi.<stack>.yaml live (default: root). Must be inside root. */
+  /** Where Pulumi.yaml and Pulumi.<stack>.yaml live (default: UNDERSTUDY_WORKDIR, else root). Must be inside root. */
   workDir?: string;
   /** Where the file backend keeps state (default: <root>/.understudy/state). */
   stateDir?: string;
@@ -20,8 +22,18 @@ export interface EngineOptions {
 
 export const PULUMI_VERSION = "3.259.0";
 
-/** The local passphrase: generated once per checkout and kept out of git (never printed). */
-export function passphrase(root: string): string {
+/**
+ * The secrets passphrase: PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE when set (a
+ * runner pod mounts it from a Secret), else the checkout's own, generated once and kept out of git.
+ * Never printed.
+ */
+export function passphrase(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PULUMI_CONFIG_PASSPHRASE) return env.PULUMI_CONFIG_PASSPHRASE;
+  if (env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    const given = env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    if (!fs.existsSync(given)) throw new Error(`PULUMI_CONFIG_PASSPHRASE_FILE names ${given}, which does not exist: mount the passphrase Secret there or unset the variable`);
+    return fs.readFileSync(given, "utf8").trim();
+  }
   const file = path.join(root, ".understudy", "passphrase");
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -30,13 +42,19 @@ export function passphrase(root: string): string {
   return fs.readFileSync(file, "utf8").trim();
 }
 
-export function engineEnv(o: EngineOptions): Record<string, string> {
+/** The backend: an explicit stateDir (tests), else PULUMI_BACKEND_URL when set, else .understudy/state. */
+function backendUrl(o: EngineOptions, env: NodeJS.ProcessEnv): string {
+  if (!o.stateDir && env.PULUMI_BACKEND_URL) return env.PULUMI_BACKEND_URL;
   const stateDir = o.stateDir ?? path.join(o.root, ".understudy", "state");
   fs.mkdirSync(stateDir, { recursive: true });
+  return `file://${stateDir}`;
+}
+
+export function engineEnv(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return {
-    PULUMI_HOME: path.join(o.root, ".understudy", "pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: passphrase(o.root),
+    PULUMI_HOME: env.PULUMI_HOME ?? path.join(o.root, ".understudy", "pulumi-home"),
+    PULUMI_BACKEND_URL: backendUrl(o, env),
+    PULUMI_CONFIG_PASSPHRASE: passphrase(o.root, env),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
@@ -63,7 +81,7 @@ export async function preflight(stack: Stack): Promise<StackSpec> {
 
 /** Open (or create) a stack whose program is understudy's, run in-process (inline program). */
 export async function openStack(o: EngineOptions): Promise<Stack> {
-  const workDir = o.workDir ?? o.root;
+  const workDir = o.workDir ?? process.env.UNDERSTUDY_WORKDIR ?? o.root;
   const args: InlineProgramArgs = {
     stackName: o.stack,
     projectName: "understudy",

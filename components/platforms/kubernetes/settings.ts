@@ -1,6 +1,7 @@
 // The kubernetes platform's own settings: one optional stack config key, `understudy:kubernetes`,
 // validated like the rest of the stack config (the error names the key and the rule).
 import { ConfigError, NAMESPACE, objectAt as object } from "../../config";
+import { parseRunnerSettings, RunnerSettings } from "./runnerSettings";
 
 export type MetricsMode = "podMonitor" | "annotations";
 
@@ -30,10 +31,12 @@ export interface KubernetesSettings {
   storageClass?: string;
   /** CloudNativePG operand image; empty = the operator's default. */
   postgresImage?: string;
+  /** The automation runner in the cluster (deploy/runner); undefined: none. */
+  runner?: RunnerSettings;
 }
 
 const KEY = `${NAMESPACE}:kubernetes`;
-const KEYS = ["namespace", "topologyKey", "pinHosts", "images", "gateway", "metrics", "prometheusUrl", "storageSize", "storageClass", "postgresImage"];
+const KEYS = ["namespace", "topologyKey", "pinHosts", "images", "gateway", "metrics", "prometheusUrl", "storageSize", "storageClass", "postgresImage", "runner"];
 const GATEWAY_KEYS = ["className", "domain", "public", "tlsSecretName"];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -81,5 +84,6 @@ export function parseKubernetesSettings(raw: Record<string, unknown>): Kubernete
     storageSize: text(`${KEY}.storageSize`, o.storageSize, "10Gi"),
     storageClass: optionalText(`${KEY}.storageClass`, o.storageClass),
     postgresImage: optionalText(`${KEY}.postgresImage`, o.postgresImage),
+    runner: parseRunnerSettings(o),
   };
 }
