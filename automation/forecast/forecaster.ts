@@ -9,6 +9,8 @@ import { Ensemble, Member } from "./models/ensemble";
 import { HoltWinters } from "./models/holt-winters";
 import { Lstm } from "./models/lstm";
 import { ModelFailure, PointModel, Periods, lastCleanValue, periodsFor } from "./models/model";
+import { Naive } from "./models/naive";
+import { Regression } from "./models/regression";
 import { SeasonalNaive, fitSeasonalNaive } from "./models/seasonal-naive";
 import { ResolvedOptions, resolveOptions } from "./options";
 import { prepare } from "./prepare";
@@ -107,7 +109,7 @@ export class PipelineForecaster implements Forecaster {
     const sentinelFit = fitSentinel({ t0: grid.t0, stepMs: grid.stepMs, values: trainValues, flags: grid.flags.slice(0, train), calendar: this.calendar, capacity, periods, choice, fitHorizon: fitHorizon(grid.stepMs, horizon), detector, offset });
     const { series, sentinel } = sentinelFit;
 
-    const { model, fallback, used } = this.fitModel(series, periods, horizon, sentinel, sentinelFit.notes, fitNotes);
+    const { model, fallback, used } = this.fitModel(series, periods, horizon, offset, sentinel, sentinelFit.notes, fitNotes);
     notes.push(...fitNotes);
     const freshCalibrator = (): Calibrator => new Calibrator(horizon, o.calibrationWindow, offset, sentinel.detector.spread());
     this.state = {
@@ -148,15 +150,19 @@ export class PipelineForecaster implements Forecaster {
     return this.report();
   }
 
-  private fitModel(series: Series, periods: Periods, horizon: number, sentinel: Sentinel, hwNotes: string[], notes: string[]): { model: PointModel; fallback: string | null; used: string[] } {
+  private fitModel(series: Series, periods: Periods, horizon: number, offset: number, sentinel: Sentinel, hwNotes: string[], notes: string[]): { model: PointModel; fallback: string | null; used: string[] } {
     const o = this.options;
     const fitMember = (kind: MemberKind): PointModel | string => {
       switch (kind) {
+        case "naive":
+          return new Naive();
         case "seasonal-naive":
           return fitSeasonalNaive(series, periods, o.season, notes);
         case "holt-winters":
           notes.push(...hwNotes);
           return sentinel.model.clone();
+        case "regression":
+          return Regression.fit(series, periods, horizon, offset, notes);
         case "lstm":
           return Lstm.train(series, { ...o.lstm, horizon, seed: o.seed }, periods, notes);
       }

@@ -34,7 +34,7 @@ export const DEFAULT_LSTM: ResolvedOptions["lstm"] = {
   networks: 3,
 };
 
-const MEMBERS: readonly MemberKind[] = ["seasonal-naive", "holt-winters", "lstm"];
+const MEMBERS: readonly MemberKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm"];
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new ForecastInputError(`invalid forecast option: ${message}`);

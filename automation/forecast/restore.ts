@@ -8,13 +8,15 @@ import { Ensemble, EnsembleJSON } from "./models/ensemble";
 import { HoltWinters, HoltWintersJSON } from "./models/holt-winters";
 import { Lstm, LstmJSON } from "./models/lstm";
 import { PointModel } from "./models/model";
+import { Naive } from "./models/naive";
+import { Regression, RegressionJSON } from "./models/regression";
 import { SeasonalNaive, SeasonalNaiveJSON } from "./models/seasonal-naive";
 import { resolveOptions } from "./options";
 import { RiseRecalibrator } from "./recalibration";
 import { Series } from "./series";
 import { ForecastInputError, ForecastOptions, Forecaster, MemberKind, ModelKind } from "./types";
 
-const KINDS: readonly ModelKind[] = ["seasonal-naive", "holt-winters", "lstm", "ensemble"];
+const KINDS: readonly ModelKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "ensemble"];
 
 export function createForecaster(kind: ModelKind, options?: ForecastOptions): Forecaster {
   if (!KINDS.includes(kind)) throw new ForecastInputError(`unknown forecaster kind "${String(kind)}" (expected ${KINDS.join(", ")})`);
@@ -24,6 +26,10 @@ export function createForecaster(kind: ModelKind, options?: ForecastOptions): Fo
 function restoreMember(kind: MemberKind | "persistence", json: unknown): PointModel {
   const tagged = json as { kind?: string };
   switch (tagged.kind) {
+    case "naive":
+      return Naive.fromJSON();
+    case "regression":
+      return Regression.fromJSON(json as RegressionJSON);
     case "seasonal-naive":
       return SeasonalNaive.fromJSON(json as SeasonalNaiveJSON);
     case "holt-winters":

@@ -17,7 +17,7 @@ export interface StepForecast {
   quantiles: number[];
 }
 
-export type ModelKind = "seasonal-naive" | "holt-winters" | "lstm" | "ensemble";
+export type ModelKind = "naive" | "seasonal-naive" | "holt-winters" | "regression" | "lstm" | "ensemble";
 export type MemberKind = Exclude<ModelKind, "ensemble">;
 
 export interface FitReport {

@@ -3,6 +3,7 @@
 // scoring each forecast against what happened. No file I/O: main.ts loads and writes.
 import { CalendarEvent, LstmOptions, ModelKind, Point, createForecaster } from "../../automation/forecast";
 import { PipelineForecaster } from "../../automation/forecast/forecaster";
+import { Ensemble } from "../../automation/forecast/models/ensemble";
 import { prepare } from "../../automation/forecast/prepare";
 import { Outcome, Scores, naiveScale, score } from "./metrics";
 
@@ -39,6 +40,16 @@ export interface Row extends Scores {
   horizonSteps: number;
   horizonMinutes: number;
   fitMs: number;
+  /** CPU time of the fit (this process, user + system). */
+  fitCpuMs: number;
+  /**
+   * Share of the fit window's origins where the rise event happened within this horizon: the Brier
+   * skill is judged only where it is between 5 and 95 % (elsewhere the event is all but certain either
+   * way and the skill means little).
+   */
+  fitBaseRate: number;
+  /** Ensemble only: each member's weight at this horizon, averaged over the scored origins. */
+  weights?: Record<string, number>;
   /** Mean time of one tick's forecasting work: predict() over the longest horizon plus one probabilityOfRise() per horizon. */
   predictMs: number;
   /** Mean time of update() with one new slot. */
@@ -63,8 +74,6 @@ export interface SeriesResult {
   testSlots: number;
   rows: Row[];
   fitNotes: Record<string, string[]>;
-  /** Ensemble member weights (first horizon) at the end of the test period. */
-  finalWeights: Record<string, number>;
   /** Per model, the trace at the horizon nearest 30 minutes, over the last plotDays. */
   plots: Partial<Record<ModelKind, PlotTrace>>;
 }
@@ -83,6 +92,27 @@ function horizonsFor(stepMs: number, minutes: readonly number[]): Horizon[] {
     byStep.set(steps, [...(byStep.get(steps) ?? []), `${m} min`]);
   }
   return [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([steps, labels]) => ({ steps, labels }));
+}
+
+/**
+ * Share of clean origins in [from, to − steps) where the load rose by `rise` within `steps` slots: the
+ * event's base rate in the fit window, known before the test starts.
+ */
+export function riseRate(values: readonly number[], flags: readonly number[], from: number, to: number, steps: number, rise: number): number {
+  let events = 0;
+  let origins = 0;
+  for (let i = from; i + steps < to; i++) {
+    let clean = flags[i] === 0;
+    let peak = -Infinity;
+    for (let j = i + 1; j <= i + steps && clean; j++) {
+      if (flags[j] !== 0) clean = false;
+      peak = Math.max(peak, values[j]);
+    }
+    if (!clean) continue;
+    origins++;
+    if (peak >= (1 + rise) * values[i]) events++;
+  }
+  return origins > 0 ? events / origins : NaN;
 }
 
 export function backtestSeries(input: SeriesInput, config: BacktestConfig, onModel: (model: ModelKind) => void = () => undefined): SeriesResult {
@@ -107,15 +137,21 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
   const scale = naiveScale(values.slice(fitStart, testStart), perDay * stepMs === DAY_MS && testStart - fitStart > perDay ? perDay : 1);
   const plotFrom = n - Math.min(testSlots, config.plotDays * perDay);
 
-  const result: SeriesResult = { series: input.name, stepMs, fitSlots: testStart - fitStart, testSlots, rows: [], fitNotes: {}, finalWeights: {}, plots: {} };
+  const fitBaseRates = horizons.map((h) => riseRate(values, flags, fitStart, testStart, h.steps, config.rise));
+
+  const result: SeriesResult = { series: input.name, stepMs, fitSlots: testStart - fitStart, testSlots, rows: [], fitNotes: {}, plots: {} };
   for (const kind of config.kinds) {
     const forecaster = createForecaster(kind, { seed: config.seed, timeZone: input.timeZone, events: input.events, lstm: config.lstm });
     let started = performance.now();
+    const cpu = process.cpuUsage();
     const report = forecaster.fit(fitPoints);
     const fitMs = performance.now() - started;
+    const { user, system } = process.cpuUsage(cpu);
     result.fitNotes[kind] = report.notes;
     const outcomes = horizons.map((): Outcome[] => []);
     const trace: PlotTrace = { times: [], actual: [], q10: [], q50: [], q90: [], probability: [], rose: [], horizonMinutes: (plotHorizon.steps * stepMs) / 60_000 };
+    const ensemble = forecaster instanceof PipelineForecaster && forecaster.fitted?.model instanceof Ensemble ? forecaster.fitted.model : null;
+    const weightSums = horizons.map(() => new Map<string, number>());
     let predictMs = 0;
     let predictions = 0;
     let updateMs = 0;
@@ -133,6 +169,12 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
       predictions++;
       // Before the online recalibration, for the report's "skill (raw)" (not timed).
       const raw = forecaster instanceof PipelineForecaster ? horizons.map((h) => forecaster.rawProbabilityOfRise(config.rise, h.steps)) : null;
+      if (ensemble) {
+        horizons.forEach((h, j) => {
+          const w = ensemble.currentWeights(h.steps);
+          ensemble.members.forEach((m, i) => weightSums[j].set(m.kind, (weightSums[j].get(m.kind) ?? 0) + w[i]));
+        });
+      }
       const origin = slotOf(forecast[0].t) - 1;
       horizons.forEach((h, j) => {
         const target = origin + h.steps;
@@ -166,12 +208,14 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
         horizonMinutes: (h.steps * stepMs) / 60_000,
         ...score(outcomes[j], scale, config.threshold),
         fitMs,
+        fitCpuMs: (user + system) / 1000,
+        fitBaseRate: fitBaseRates[j],
+        weights: ensemble ? Object.fromEntries([...weightSums[j]].map(([k, w]) => [k, predictions > 0 ? w / predictions : NaN])) : undefined,
         predictMs: predictions > 0 ? predictMs / predictions : NaN,
         updateMs: updates > 0 ? updateMs / updates : NaN,
       });
     });
     result.plots[kind] = trace;
-    if (kind === "ensemble") result.finalWeights = forecaster.status().weights;
     onModel(kind);
   }
   return result;

@@ -10,13 +10,13 @@ import { ModelKind, createForecaster, detectAnomalies, parseSeriesCsv } from "..
 import { progressBar } from "../lib/progress";
 import { BacktestConfig, SeriesResult, backtestSeries } from "./backtest";
 import { nabScore } from "./nab-score";
-import { AnomalyRow, Settings, TimingCheck, markdownReport, plotSvg, row30, targetChecks } from "./report";
+import { AnomalyRow, Settings, TimingCheck, brierApplicable, markdownReport, plotSvg, row30, targetChecks } from "./report";
 import { NAB_SERIES, SeriesSpec, shortName } from "./series";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const NAB_DIR = process.env.NAB_DIR ?? path.resolve(ROOT, "../shared/data/nab");
 const RESULTS = path.join(ROOT, "bench/results");
-const KINDS: ModelKind[] = ["seasonal-naive", "holt-winters", "lstm", "ensemble"];
+const KINDS: ModelKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "ensemble"];
 /** The fit-time target's series: two weeks at 5-minute steps. */
 const TIMING_SERIES = "realAWSCloudwatch/elb_request_count_8c0756.csv";
 
@@ -141,7 +141,7 @@ function main(): void {
     for (const kind of kinds) {
       const x = row30(rows, r.series, kind);
       if (!x) continue;
-      console.log(`${pad(r.series, 30)}${pad(kind, 16)}${pad(x.mase.toFixed(3), 10)}${pad((100 * x.coverage80).toFixed(1), 8)}${pad(x.brierSkill === null ? "–" : x.brierSkill.toFixed(3), 8)}${pad(`${(x.fitMs / 1000).toFixed(1)}s`, 10)}${x.predictMs.toFixed(2)}ms`);
+      console.log(`${pad(r.series, 30)}${pad(kind, 16)}${pad(x.mase.toFixed(3), 10)}${pad((100 * x.coverage80).toFixed(1), 8)}${pad(!brierApplicable(x) ? "n/a" : x.brierSkill === null ? "–" : x.brierSkill.toFixed(3), 8)}${pad(`${(x.fitMs / 1000).toFixed(1)}s`, 10)}${x.predictMs.toFixed(2)}ms`);
     }
   }
   console.log("");
