@@ -1,7 +1,7 @@
 // The aws platform: an Auto Scaling group per pool in its own zones, an ALB with weighted,
 // health-checked target groups, Envoy sidecars for mirroring, RDS with read replicas in the shadows' zones.
 import * as pulumi from "@pulumi/pulumi";
-import { StackSpec } from "../../config";
+import { ConfigError, StackSpec } from "../../config";
 import { InstanceGroupArgs, LoadBalancerArgs, Platform, ReplicationArgs, StoreArgs } from "../../platform";
 import { AwsFoundation, createFoundation } from "./foundation";
 import { createPool, PoolTargets } from "./pools";
@@ -23,8 +23,10 @@ export function awsPlatform(spec: StackSpec, raw: Record<string, unknown> = pulu
     name: "aws",
     foundation(_spec: StackSpec, parent: pulumi.Resource) {
       foundation = createFoundation(s, parent);
-      // No Prometheus of our own on aws: instance and ALB metrics go to CloudWatch.
-      return { prometheusUrl: pulumi.output("cloudwatch://") };
+      // No Prometheus of our own on aws: instance, ALB and RDS metrics are CloudWatch's, read by the
+      // runtime through GetMetricData (runtime/cloudwatch.ts: cloudWatchSourceFor).
+      if (!s.region) throw new ConfigError("aws:region", "the aws platform needs a region (its resources and the runtime's CloudWatch and RDS clients): set aws:region or AWS_REGION");
+      return { prometheusUrl: pulumi.output(`cloudwatch://${s.region}`) };
     },
     store: (args: StoreArgs, parent: pulumi.Resource) => createStore(s, base(), args, stores, parent),
     instances(args: InstanceGroupArgs, parent: pulumi.Resource) {

@@ -194,6 +194,50 @@ test.serial("hosts are zones: two hosts in one zone, or a host without one, are 
   t.throws(() => parseAwsSettings({ "understudy:aws": "{}" }), { message: /understudy:aws\.vpcId: is required/ });
 });
 
+test.serial("the aws Observer: targets from the stack's resources, CloudWatch queries on them, folded per instance", async (t) => {
+  const { targetsFromState } = require("../../../components/platforms/aws/runtime/targets") as typeof import("../../../components/platforms/aws/runtime/targets");
+  const { awsObserver } = require("../../../components/platforms/aws/runtime/observer") as typeof import("../../../components/platforms/aws/runtime/observer");
+  const { cloudWatchSource } = require("../../../components/platforms/aws/runtime/cloudwatch") as typeof import("../../../components/platforms/aws/runtime/cloudwatch");
+  // The program's resources as `pulumi stack export` holds them (outputs a provider computes added).
+  const state = registered.map((r) => ({
+    type: r.type,
+    urn: `urn:pulumi:aws::understudy::${r.type}::${r.name}`,
+    outputs: { ...r.state, ...(r.type === "aws:lb/targetGroup:TargetGroup" ? { arnSuffix: `targetgroup/${r.name}/1` } : {}), ...(r.type === "aws:autoscaling/group:Group" ? { name: `${r.name}-asg` } : {}) },
+  }));
+  const targets = targetsFromState(state, Object.fromEntries(Object.entries(zones).map(([h, z]) => [h, z.availabilityZone])));
+  t.is(targets.orders.loadBalancer, "app/public/1");
+  t.is(targets.orders.live?.targetGroup, "targetgroup/orders-live/1");
+  t.deepEqual(targets.orders.live?.zones["host-2"], { availabilityZone: "eu-west-1b", autoScalingGroup: "orders-live-asg" });
+  t.deepEqual(targets.orders.shadow?.zones["host-4"], { availabilityZone: "eu-west-1d", autoScalingGroup: "orders-shadow-host-4-asg" });
+  t.deepEqual(targets.orders.replicas, { "host-3": "orders-store-host-3-id", "host-4": "orders-store-host-4-id" });
+  // CloudWatch, recorded: every labelled expression answers with one datapoint; the value says which metric.
+  const asked: string[] = [];
+  const api = {
+    send: async (c: { input: { MetricDataQueries?: { Id?: string; Label?: string; Expression?: string; MetricStat?: { Metric?: { MetricName?: string } } }[] } }) => {
+      const qs = c.input.MetricDataQueries ?? [];
+      qs.forEach((q) => q.MetricStat && asked.push(q.MetricStat.Metric?.MetricName ?? ""));
+      const value = (e: string): number => (e.startsWith("IF(") && e.includes("_h >= 1") ? 1 : e.includes("* 1000") ? 42 : e.startsWith("lag") ? 0.5 : e.includes("/ 100") ? 0.3 : 12);
+      return { MetricDataResults: qs.filter((q) => q.Label).map((q) => ({ Id: q.Id, Label: q.Label, Timestamps: [new Date(1_000)], Values: [value(q.Expression ?? "")] })) };
+    },
+  };
+  const observer = awsObserver(cloudWatchSource(api), async () => targets);
+  t.throws(() => observer.loadQuery("orders"), { message: /before observe\(\)/ });
+  const o = await observer.observe(parseStackConfig(raw), 5_000);
+  const inst = o.observations.services.orders;
+  t.deepEqual(inst.map((x) => [x.instance, x.role, x.host, x.up]), [
+    ["orders-live-host-1", "live", "host-1", true],
+    ["orders-live-host-2", "live", "host-2", true],
+    ["orders-shadow-host-3", "shadow", "host-3", true],
+    ["orders-shadow-host-4", "shadow", "host-4", true],
+  ]);
+  t.is(inst[0].p99Ms, 42);
+  t.is(inst[0].cpu, 0.3);
+  t.is(inst[2].replicationLagSec, 0.5);
+  t.is(o.loads.orders, 12);
+  for (const m of ["HealthyHostCount", "RequestCount", "HTTPCode_Target_5XX_Count", "CPUUtilization", "TargetResponseTime", "ReplicaLag"]) t.true(asked.includes(m), m);
+  t.regex(observer.loadQuery("orders"), /"TargetGroup","Value":"targetgroup\/orders-shadow\/1"/);
+});
+
 // Last (the tests run in order): by then the replication test has declared the stream the program does not (yet).
 test.serial("the generated stack passes every policy of the pack", async (t) => {
   await settle();
