@@ -66,9 +66,9 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a command in a running container and waits for it. */
-export async function exec(engine: Engine, container: string, cmd: string[]): Promise<ExecResult> {
-  const { Id } = await json<{ Id: string }>(engine, "POST", `/containers/${encodeURIComponent(container)}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+/** Runs a command in a running container (as `user`, default the image's) and waits for it. */
+export async function exec(engine: Engine, container: string, cmd: string[], user?: string): Promise<ExecResult> {
+  const { Id } = await json<{ Id: string }>(engine, "POST", `/containers/${encodeURIComponent(container)}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true, User: user });
   const started = await engine.request("POST", `/exec/${Id}/start`, { Detach: false, Tty: false });
   if (started.status >= 300) throw new Error(`Docker engine: exec in ${container}: ${started.status} ${started.body.toString().trim()}`);
   const { ExitCode } = await json<{ ExitCode: number }>(engine, "GET", `/exec/${Id}/json`);

@@ -43,7 +43,8 @@ export function routingCommands(i: Pick<DockerRoutingInputs, "mapPath" | "entrie
 
 async function apply(i: DockerRoutingInputs): Promise<void> {
   const content = Object.entries(i.entries).map(([k, v]) => `${k} ${v}\n`).join("");
-  const r = await exec(engineAt(i.dockerHost), i.container, ["bash", "-c", SCRIPT, "routing", i.mapPath, String(i.adminPort), content, ...routingCommands(i)]);
+  // As root: the official image runs HAProxy as an unprivileged user, and the map file is the upload's (root's).
+  const r = await exec(engineAt(i.dockerHost), i.container, ["bash", "-c", SCRIPT, "routing", i.mapPath, String(i.adminPort), content, ...routingCommands(i)], "root");
   if (r.exitCode !== 0) throw new Error(`routing of ${i.container} not applied (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
 }
 
