@@ -12,15 +12,18 @@ say() { printf '\033[1mdocker-engine:\033[0m %s\n' "$*" >&2; }
 answers() { curl -sf --unix-socket "$sock" http://localhost/_ping >/dev/null 2>&1; }
 
 start() {
-  if ! command -v dockerd >/dev/null 2>&1; then
-    say "installing Debian's docker.io"
+  local need=()
+  command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  if [ ${#need[@]} -gt 0 ]; then
+    say "installing Debian packages: ${need[*]}"
     sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends docker.io debootstrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi
   answers && { echo "$DOCKER_HOST"; return; }
   mkdir -p "$D/data" "$D/exec"
-  local s; s=$(date +%s.%N)
+  local s; s=$(date +%s%N)
   # Own bridge and address pool (not the defaults), its own containerd namespaces: nothing shared with
   # another engine on the machine.
   nohup dockerd --data-root "$D/data" --exec-root "$D/exec" -H "$DOCKER_HOST" --pidfile "$D/dockerd.pid" \
@@ -29,7 +32,7 @@ start() {
     > "$D/dockerd.log" 2>&1 &
   for _ in $(seq 1 150); do answers && break; sleep 0.2; done
   answers || { tail -n 20 "$D/dockerd.log" >&2; say "dockerd did not answer on $sock; its log is $D/dockerd.log"; exit 1; }
-  say "dockerd up in $(echo "$(date +%s.%N) - $s" | bc) s (pid $(cat "$D/dockerd.pid"))"
+  say "dockerd up in $(( ($(date +%s%N) - s) / 1000000 )) ms (pid $(cat "$D/dockerd.pid"))"
   echo "$DOCKER_HOST"
 }
 
