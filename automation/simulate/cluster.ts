@@ -1,9 +1,10 @@
 // The virtual cluster: identical instances behind one load balancer. The load is spread in proportion
 // to capacity (every instance at the same utilisation ρ); each instance is an M/M/1 queue, so p99 is
 // ln(100) / (μ (1 − ρ)). New instances cold-start, then serve at reduced capacity until warm; shadows
-// warm up on mirrored traffic and are promoted in one tick.
+// warm up on mirrored traffic. A role change (promotion, demotion, a rollout's swap) costs what the
+// platform's implementation costs (SimParams.promotion): a restart from cold, or a warm flip.
 import type { InstanceObservation } from "../decide";
-import type { ClusterView, InstanceView, SimAction, SimParams, SimRole } from "./types";
+import { ClusterView, InstanceView, SimAction, SimParams, SimRole, promotionReadySec } from "./types";
 
 /** p99 reported by an overloaded instance: its clients time out. */
 const TIMEOUT_MS = 10_000;
@@ -32,6 +33,8 @@ export class Cluster {
   private weightPercent = 0;
   scaleActions = 0;
   coldStarts = 0;
+  /** Role changes that restarted the instance (the platform cannot flip a role warm). */
+  restarts = 0;
 
   constructor(
     private readonly p: SimParams,
@@ -69,22 +72,23 @@ export class Cluster {
     const observations: InstanceObservation[] = ready.map((x) => {
       const cap = this.capacity(x, now);
       const r = x.role === "live" ? liveRho : shadowRho;
-      const served = Math.min(r, 1) * cap + (x.role === "shadow" ? Math.min(mirroredEach, cap) : 0);
-      const busy = cap > 0 ? Math.min(1, served / cap) : 1;
+      // Offered, not served: what arrives at the instance, uncapped (see ClusterView.observations).
+      const arriving = r * cap + (x.role === "shadow" ? mirroredEach : 0);
+      const offered = cap > 0 ? arriving / cap : Infinity;
       return {
         instance: x.id,
         host: x.id,
         role: x.role,
         at: now,
-        requestRate: served,
-        cpu: busy,
-        p99Ms: busy < 1 ? (1000 * Math.log(100)) / (cap * (1 - busy)) : TIMEOUT_MS,
+        requestRate: arriving,
+        cpu: offered,
+        p99Ms: offered < 1 ? (1000 * Math.log(100)) / (cap * (1 - offered)) : TIMEOUT_MS,
         errorRate: r > 1 ? 1 - 1 / r : 0,
         up: true,
         replicationLagSec: 0,
       };
     });
-    const instances: InstanceView[] = this.instances.map((x) => ({ id: x.id, role: x.role, ready: now >= x.readyAt, warmth: x.warmth }));
+    const instances: InstanceView[] = this.instances.map((x) => ({ id: x.id, role: x.role, ready: now >= x.readyAt, readyAt: x.readyAt, warmth: x.warmth }));
     return {
       load: { utilisation: Math.max(liveRho, shadowRho), liveCapacity, instances: this.instances.length },
       view: { now, demand, instances, observations, mirrorPercent: this.mirrorPercent, weightPercent: this.weightPercent },
@@ -106,6 +110,15 @@ export class Cluster {
     return want !== mine.length;
   }
 
+  /** A role change as the platform implements it: in place and warm, or a restart from cold. */
+  private changeRole(x: Instance, role: SimRole, now: number): void {
+    x.role = role;
+    if (this.p.promotion.keepsWarmth) return;
+    x.warmth = 0;
+    x.readyAt = Math.max(x.readyAt, now + promotionReadySec(this.p) * 1000);
+    this.restarts++;
+  }
+
   apply(actions: SimAction[], now: number): void {
     for (const a of actions) {
       let changed = false;
@@ -120,7 +133,7 @@ export class Cluster {
         case "demote": {
           const [from, to]: SimRole[] = a.kind === "promote" ? ["shadow", "live"] : ["live", "shadow"];
           const x = this.instances.find((i) => i.id === a.id && i.role === from);
-          if (x) x.role = to;
+          if (x) this.changeRole(x, to, now);
           changed = x !== undefined;
           break;
         }
@@ -139,7 +152,7 @@ export class Cluster {
           this.weightPercent = a.percent;
           break;
         case "swapRoles":
-          for (const x of this.instances) x.role = x.role === "live" ? "shadow" : "live";
+          for (const x of this.instances) this.changeRole(x, x.role === "live" ? "shadow" : "live", now);
           this.weightPercent = 0;
           changed = true;
           break;

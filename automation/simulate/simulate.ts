@@ -53,6 +53,7 @@ export function simulate(series: string, trace: Trace, strategy: Strategy, p: Si
       costWithDowntime: cost + degraded * p.degradedCostPerMinute + down * p.downtimeCostPerMinute,
       scaleActions: cluster.scaleActions,
       coldStarts: cluster.coldStarts,
+      restarts: cluster.restarts,
     },
     timeline,
   };

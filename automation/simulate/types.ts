@@ -3,8 +3,38 @@
 import type { InstanceObservation } from "../decide";
 import type { Point } from "../forecast";
 
+/**
+ * How a platform turns a running shadow into a live instance, as that platform implements it today.
+ * A restart serves nothing until the restart is over and starts cold (caches, JIT and pools lost);
+ * a warm flip keeps the running process and its warmth.
+ */
+export interface PromotionModel {
+  /** Seconds from the decision until the promoted instance serves; "coldStart" = the cluster's coldStartSec. */
+  readySec: number | "coldStart";
+  /** True when the instance keeps the shadow's warmth; false when it starts cold. */
+  keepsWarmth: boolean;
+  /** What the platform does, for the report. */
+  how: string;
+}
+
+/**
+ * Promotion (and demotion, and a completed rollout's role swap) per platform. Local: a config change
+ * + up stops the shadow's process and starts a fresh live one on the same address
+ * (local/impl/process.ts). Kubernetes, docker, aws: the host moves from the shadow pool to the live one,
+ * so the live Deployment / container / ASG gets a new pod, container or VM. A warm flip (role through the
+ * service's admin endpoint, a pod relabelled into the live selector) is what issue 12 asks for; it is
+ * listed so the benchmark can show what it would be worth, not because a platform does it yet.
+ */
+export const PROMOTION: Record<"local" | "kubernetes" | "docker" | "aws" | "warm-flip", PromotionModel> = {
+  local: { readySec: "coldStart", keepsWarmth: false, how: "config change + up: the shadow's process is stopped and a fresh live one started (cold)" },
+  kubernetes: { readySec: "coldStart", keepsWarmth: false, how: "the host moves from the shadow Deployment to the live one: a new pod (cold)" },
+  docker: { readySec: "coldStart", keepsWarmth: false, how: "the container is recreated with the live role (cold)" },
+  aws: { readySec: "coldStart", keepsWarmth: false, how: "the live ASG launches an instance, the shadow ASG stops one (cold)" },
+  "warm-flip": { readySec: 0, keepsWarmth: true, how: "the running shadow becomes live in place (not implemented by any platform yet)" },
+};
+
 export interface SimParams {
-  /** Virtual clock step: metrics are read and strategies act once per tick. */
+  /** Virtual clock step: metrics are measured every tick; each strategy acts on its own period (a multiple of it). */
   tickSec: number;
   /** Requests/s one fully warm instance serves at 100 % CPU. */
   capacityPerInstance: number;
@@ -18,6 +48,8 @@ export interface SimParams {
   /** Ready to full capacity while serving or mirrored; a cold instance serves coldCapacityFraction of it. */
   warmUpSec: number;
   coldCapacityFraction: number;
+  /** What a promotion costs on the platform simulated. */
+  promotion: PromotionModel;
   /** Extra live-path load per unit of mirrored traffic (the load balancer copying requests). */
   mirrorOverhead: number;
   pricePerHour: number;
@@ -28,12 +60,13 @@ export interface SimParams {
 }
 
 export const DEFAULT_SIM_PARAMS: SimParams = {
-  tickSec: 60,
+  tickSec: 15,
   capacityPerInstance: 100,
   sloUtilisation: 0.9,
   coldStartSec: 240,
   warmUpSec: 120,
   coldCapacityFraction: 0.5,
+  promotion: PROMOTION.local,
   mirrorOverhead: 0.02,
   pricePerHour: 0.1,
   degradedCostPerMinute: 1,
@@ -41,13 +74,18 @@ export const DEFAULT_SIM_PARAMS: SimParams = {
   maxInstances: 200,
 };
 
+/** Seconds a promotion (or demotion) takes before the instance serves in its new role. */
+export const promotionReadySec = (p: SimParams): number => (p.promotion.readySec === "coldStart" ? p.coldStartSec : p.promotion.readySec);
+
 export type SimRole = "live" | "shadow";
 
 export interface InstanceView {
   id: string;
   role: SimRole;
-  /** False while cold-starting. */
+  /** False while cold-starting (or restarting after a promotion). */
   ready: boolean;
+  /** When it became (or will become) ready. */
+  readyAt: number;
   /** 0 = cold, 1 = fully warm. */
   warmth: number;
 }
@@ -58,7 +96,12 @@ export interface ClusterView {
   /** Requests/s arriving at the load balancer now. */
   demand: number;
   instances: readonly InstanceView[];
-  /** Metrics of the ready instances, as the runner would read them from Prometheus. */
+  /**
+   * Metrics of the ready instances. `cpu` is the offered utilisation (requests arriving / what the
+   * instance serves at 100 %), not capped at 1: every strategy reads this same signal, which the load
+   * balancer's per-server request counts give (a CPU gauge would saturate at 100 % and hide how far
+   * demand is above capacity).
+   */
   observations: InstanceObservation[];
   mirrorPercent: number;
   weightPercent: number;
@@ -92,6 +135,8 @@ export interface SimResult {
   /** Actions that changed something. */
   scaleActions: number;
   coldStarts: number;
+  /** Role changes the platform carried out as a restart from cold. */
+  restarts: number;
 }
 
 /** Per tick, for plots. */

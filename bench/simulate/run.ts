@@ -1,12 +1,15 @@
-// One trace through every strategy: record the forecasts once, replay each strategy on the virtual
-// cluster, then the understudy cost sweep on the same tapes. Times every part.
+// One trace through every strategy: record understudy's forecasts once (long enough for the longest
+// cold start), then replay each strategy on the virtual cluster at every cold start, and the
+// understudy cost sweep at the headline one. Times every part.
 import type { ForecastOptions, ModelKind, Point } from "../../automation/forecast";
-import { horizonSteps } from "../../automation/decide";
+import { Policy, horizonSteps } from "../../automation/decide";
 import {
   ForecastTape,
   Oracle,
-  PredictiveHoltWinters,
+  PROMOTION,
+  Phpa,
   ReactiveHpa,
+  SimParams,
   SimResult,
   Strategy,
   Timeline,
@@ -17,9 +20,14 @@ import {
   recordTape,
   simulate,
 } from "../../automation/simulate";
-import { HPA, PARAMS, REFIT, SWEEP, benchPolicy, refitEverySec } from "./setup";
+import { COLD_STARTS, HPA, PARAMS, REFIT, RUNNER_INTERVAL_SEC, SWEEP, TARGET_UTILISATION, benchPolicy, refitEverySec } from "./setup";
 
-export interface SweepRow extends SimResult {
+/** One strategy on one trace at one cold start. */
+export interface BenchRow extends SimResult {
+  coldStartSec: number;
+}
+
+export interface SweepRow extends BenchRow {
   degradedCostPerMinute: number;
 }
 
@@ -34,24 +42,34 @@ export interface SeriesTiming {
   replayDays: number;
   stepSec: number;
   points: number;
-  /** Recording the forecasts (fits, updates, predictions), per model kind. */
-  tape: Record<string, Seconds>;
+  /** Recording understudy's forecasts (fits, updates, predictions). */
+  tape: Seconds;
   fits: number;
-  /** Replaying each strategy on the recorded forecasts. */
+  /** Replaying each strategy at the headline cold start (phpa's includes its own model's fits). */
   replay: Record<string, Seconds>;
   /** Everything one understudy run needs: its tape plus its replay. */
   understudy: Seconds;
 }
 
-export interface SeriesRun {
+/** A trace and understudy's recorded forecasts: what every replay of it shares. */
+export interface PreparedSeries {
+  name: string;
   trace: Trace;
-  rows: SimResult[];
+  tape: ForecastTape;
+  tapeSeconds: Seconds;
+  replayDays: number;
+  forecastOptions: ForecastOptions;
+}
+
+export interface SeriesRun {
+  rows: BenchRow[];
   sweep: SweepRow[];
+  /** Per strategy, at the headline cold start. */
   timelines: Record<string, Timeline>;
   timing: SeriesTiming;
 }
 
-function timed<T>(f: () => T): [T, Seconds] {
+export function timed<T>(f: () => T): [T, Seconds] {
   const wall = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const value = f();
@@ -59,58 +77,73 @@ function timed<T>(f: () => T): [T, Seconds] {
   return [value, { wall: Number(process.hrtime.bigint() - wall) / 1e9, cpu: (used.user + used.system) / 1e6 }];
 }
 
-export function runSeries(name: string, raw: Point[], forecastOptions: ForecastOptions, understudyKind: ModelKind): SeriesRun {
+const withColdStart = (coldStartSec: number): SimParams => ({ ...PARAMS, coldStartSec });
+
+export function prepareSeries(name: string, raw: Point[], forecastOptions: ForecastOptions, kind: ModelKind, policy: Policy = benchPolicy()): PreparedSeries {
   const trace = prepareTrace(raw);
   const history = trace.points.slice(0, trace.start);
   const replay = trace.points.slice(trace.start);
-  const policy = benchPolicy();
   const hSteps = horizonSteps(policy, trace.stepSec);
-  const steps = Math.max(hSteps, leadSteps(PARAMS, trace.stepSec));
+  const steps = Math.max(hSteps, leadSteps(withColdStart(Math.max(...COLD_STARTS)), trace.stepSec));
   const replayDays = (replay[replay.length - 1].t - replay[0].t) / 86_400_000;
   const refit = { refitEverySec: refitEverySec(replayDays), fitWindowSec: REFIT.fitWindowSec };
-  const tapeSeconds: Record<string, Seconds> = {};
-  const tape = (kind: ModelKind): ForecastTape => {
-    const [recorded, used] = timed(() => recordTape(history, replay, { kind, options: forecastOptions, ...refit, steps, rise: { r: policy.riseThreshold, steps: hSteps } }));
-    tapeSeconds[kind] = used;
-    return recorded;
-  };
-  const hwTape = tape("holt-winters");
-  const usTape = understudyKind === "holt-winters" ? hwTape : tape(understudyKind);
+  const [tape, tapeSeconds] = timed(() => recordTape(history, replay, { kind, options: forecastOptions, ...refit, steps, rise: { r: policy.riseThreshold, steps: hSteps } }));
+  return { name, trace, tape, tapeSeconds, replayDays, forecastOptions };
+}
 
-  const simSeconds: Record<string, Seconds> = {};
+export const understudy = (s: PreparedSeries, policy: Policy, name = "understudy"): Understudy =>
+  new Understudy(s.tape, { stepSec: s.trace.stepSec, policy, hosts: PARAMS.maxInstances, intervalSec: RUNNER_INTERVAL_SEC }, name);
+
+export const oracle = (s: PreparedSeries, p: SimParams): Oracle => new Oracle(s.trace, p, TARGET_UTILISATION);
+
+/**
+ * Every strategy at every cold start: reactive-hpa, phpa, understudy on the local platform's promotion
+ * (a cold restart), understudy-warm (the same decisions with a warm flip: what issue 12's warm
+ * promotion would be worth), oracle.
+ */
+export function runSeries(s: PreparedSeries, policy: Policy = benchPolicy()): SeriesRun {
+  const { name, trace } = s;
+  const replaySeconds: Record<string, Seconds> = {};
   const timelines: Record<string, Timeline> = {};
-  const run = (strategy: Strategy): SimResult => {
-    const [{ result, timeline }, used] = timed(() => simulate(name, trace, strategy, PARAMS));
-    simSeconds[strategy.name] = used;
-    timelines[strategy.name] = timeline;
-    return result;
-  };
-  const rows = [
-    run(new ReactiveHpa(HPA)),
-    run(new PredictiveHoltWinters(hwTape, PARAMS, HPA)),
-    run(new Understudy(usTape, trace.stepSec, policy, PARAMS.maxInstances)),
-    run(new Oracle(trace, PARAMS)),
-  ];
-  const main = rows[2];
-  const sweep = SWEEP.map((c) => {
+  const rows: BenchRow[] = [];
+  const phpaOptions = { hpa: HPA, forecast: s.forecastOptions, refitEverySec: refitEverySec(s.replayDays), fitWindowSec: REFIT.fitWindowSec };
+  for (const coldStartSec of COLD_STARTS) {
+    const p = withColdStart(coldStartSec);
+    const headline = coldStartSec === PARAMS.coldStartSec;
+    const run = (strategy: Strategy, params = p): void => {
+      const [{ result, timeline }, used] = timed(() => simulate(name, trace, strategy, params));
+      if (headline) {
+        replaySeconds[strategy.name] = used;
+        timelines[strategy.name] = timeline;
+      }
+      rows.push({ ...result, coldStartSec });
+    };
+    run(new ReactiveHpa(HPA));
+    run(new Phpa(trace, p, phpaOptions));
+    run(understudy(s, policy));
+    run(understudy(s, policy, "understudy-warm"), { ...p, promotion: PROMOTION["warm-flip"] });
+    run(oracle(s, p));
+  }
+  const main = rows.find((r) => r.strategy === "understudy" && r.coldStartSec === PARAMS.coldStartSec) as BenchRow;
+  const sweep = SWEEP.map((c): SweepRow => {
     if (c === PARAMS.degradedCostPerMinute) return { ...main, strategy: `understudy $${c}/min`, degradedCostPerMinute: c };
-    const strategy = new Understudy(usTape, trace.stepSec, benchPolicy(c, 10 * c), PARAMS.maxInstances, `understudy $${c}/min`);
-    return { ...simulate(name, trace, strategy, PARAMS).result, degradedCostPerMinute: c };
+    const result = simulate(name, trace, understudy(s, benchPolicy(undefined, c, 10 * c), `understudy $${c}/min`), PARAMS).result;
+    return { ...result, coldStartSec: PARAMS.coldStartSec, degradedCostPerMinute: c };
   });
+  const us = replaySeconds.understudy;
   return {
-    trace,
     rows,
     sweep,
     timelines,
     timing: {
       series: name,
-      replayDays,
+      replayDays: s.replayDays,
       stepSec: trace.stepSec,
       points: trace.points.length,
-      tape: tapeSeconds,
-      fits: usTape.fits,
-      replay: simSeconds,
-      understudy: { wall: tapeSeconds[understudyKind].wall + simSeconds.understudy.wall, cpu: tapeSeconds[understudyKind].cpu + simSeconds.understudy.cpu },
+      tape: s.tapeSeconds,
+      fits: s.tape.fits,
+      replay: replaySeconds,
+      understudy: { wall: s.tapeSeconds.wall + us.wall, cpu: s.tapeSeconds.cpu + us.cpu },
     },
   };
 }

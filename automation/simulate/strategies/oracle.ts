@@ -1,6 +1,7 @@
 // `oracle`: perfect foresight. Every instance is launched exactly a cold start plus a warm-up before
-// the demand needs it and stopped as soon as nothing ahead does, sized at the SLO utilisation: the
-// lower bound on cost at zero violations (up to whole instances and the tick).
+// the demand needs it and stopped as soon as nothing ahead does, sized at the target utilisation every
+// strategy shares: the lower bound on cost at that target with no violation (up to whole instances and
+// the tick).
 import type { Point } from "../../forecast";
 import { Demand, Trace } from "../trace";
 import type { ClusterView, SimAction, SimParams, Strategy } from "../types";
@@ -16,6 +17,7 @@ export class Oracle implements Strategy {
   constructor(
     trace: Trace,
     private readonly p: SimParams,
+    private readonly targetUtilisation: number,
   ) {
     this.demand = new Demand(trace.points);
   }
@@ -25,7 +27,7 @@ export class Oracle implements Strategy {
   }
 
   private needed(t: number): number {
-    return Math.ceil(this.demand.at(t) / (this.p.capacityPerInstance * this.p.sloUtilisation * SAFETY));
+    return Math.ceil(this.demand.at(t) / (this.p.capacityPerInstance * this.targetUtilisation * SAFETY));
   }
 
   tick(view: ClusterView): SimAction[] {

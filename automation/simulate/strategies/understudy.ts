@@ -1,11 +1,12 @@
 // `understudy`: decide() itself, fed as the runner feeds it — per-instance metrics, a forecast
 // summarised from the forecaster's quantiles and P(rise) — with its changes carried out on the
 // virtual cluster. The desired state's counts follow the cluster each tick, as the runner's follow
-// the deployed config.
+// the deployed config. It decides once per runner interval (the runner's default is 30 s).
 import { DecideState, Change, Policy, decide, initialServiceState, summariseForecast } from "../../decide";
 import type { Point } from "../../forecast";
 import { ForecastTape, TapeReader } from "../tape";
 import type { ClusterView, SimAction, Strategy } from "../types";
+import { SyncClock } from "./hpa";
 
 const SERVICE = "svc";
 
@@ -32,19 +33,33 @@ function toAction(c: Change): SimAction | null {
   }
 }
 
+export interface UnderstudyOptions {
+  /** The trace's step: the forecast's step. */
+  stepSec: number;
+  policy: Policy;
+  hosts: number;
+  /** The runner's tick. */
+  intervalSec: number;
+}
+
 export class Understudy implements Strategy {
   private state: DecideState;
   private readonly forecaster: TapeReader;
+  private readonly clock: SyncClock;
+  private readonly stepSec: number;
+  private readonly policy: Policy;
 
   /** `tape`: forecasts over at least horizonSteps(policy) steps, P(rise) at the policy's r and horizon. */
   constructor(
     tape: ForecastTape,
-    private readonly stepSec: number,
-    private readonly policy: Policy,
-    hosts: number,
+    o: UnderstudyOptions,
     readonly name = "understudy",
   ) {
     this.forecaster = new TapeReader(tape);
+    this.clock = new SyncClock(o.intervalSec);
+    this.stepSec = o.stepSec;
+    this.policy = o.policy;
+    const hosts = o.hosts;
     const start = tape.t[0];
     this.state = {
       platform: "local",
@@ -60,6 +75,7 @@ export class Understudy implements Strategy {
   }
 
   tick(view: ClusterView): SimAction[] {
+    if (!this.clock.due(view.now)) return [];
     const s = this.state.services[SERVICE];
     s.replicas = view.instances.filter((x) => x.role === "live").length;
     s.shadows = view.instances.length - s.replicas;

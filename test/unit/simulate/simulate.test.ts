@@ -1,9 +1,10 @@
 import test from "ava";
 import { parsePolicy } from "../../../automation/decide";
 import { Point } from "../../../automation/forecast";
-import { DEFAULT_HPA, DEFAULT_SIM_PARAMS, ForecastTape, Oracle, ReactiveHpa, Trace, Understudy, prepareTrace, simulate } from "../../../automation/simulate";
+import { DEFAULT_HPA, DEFAULT_SIM_PARAMS, ForecastTape, Oracle, PROMOTION, Phpa, ReactiveHpa, Trace, Understudy, initialLive, prepareTrace, simulate } from "../../../automation/simulate";
 
 const P = DEFAULT_SIM_PARAMS;
+const TARGET = 0.7;
 const T0 = Date.UTC(2024, 0, 1);
 
 /** Three days at 5 minutes: flat, then a 2-hour surge to 3× on the last day (the replayed one). */
@@ -26,24 +27,49 @@ function perfectTape(trace: Trace, steps: number): ForecastTape {
 
 test("a flat trace: the oracle pays exactly its instances and breaks nothing", (t) => {
   const trace = prepareTrace(Array.from({ length: 3 * 288 }, (_, i) => ({ t: T0 + i * 300_000, v: 10 })));
-  const { result, timeline } = simulate("flat", trace, new Oracle(trace, P), P);
-  const n = Math.ceil(1200 / (100 * 0.9));
+  const { result, timeline } = simulate("flat", trace, new Oracle(trace, P, TARGET), P);
+  const n = Math.ceil(1200 / (100 * TARGET));
   t.is(result.violationMinutes, 0);
-  t.is(result.instanceMinutes, n * timeline.t.length);
-  t.true(Math.abs(result.cost - (n * timeline.t.length * P.pricePerHour) / 60) < 1e-9);
+  // Every strategy starts from the same count; the oracle moves to its own on the first tick.
+  const minutes = (timeline.t.length * P.tickSec) / 60;
+  const instanceMinutes = n * minutes - ((n - initialLive(trace, P)) * P.tickSec) / 60;
+  t.is(result.instanceMinutes, instanceMinutes);
+  t.true(Math.abs(result.cost - (instanceMinutes * P.pricePerHour) / 60) < 1e-9);
   t.is(result.costWithDowntime, result.cost);
 });
 
-test("a surge: the oracle breaks nothing, the HPA falls behind its cold starts, understudy with a good forecast does not", (t) => {
+test("a surge: the oracle breaks nothing, the HPA falls behind its cold starts, understudy with a good forecast does not if it promotes warm", (t) => {
   const trace = surge();
-  const oracle = simulate("surge", trace, new Oracle(trace, P), P).result;
-  const reactive = simulate("surge", trace, new ReactiveHpa(DEFAULT_HPA), P).result;
-  const policy = parsePolicy({ horizonSec: 600, cpuThreshold: 0.9, targetUtilisation: 0.7, consolidation: { floor: 0.5, windowSec: 300 } });
-  const understudy = simulate("surge", trace, new Understudy(perfectTape(trace, 3), 300, policy, P.maxInstances), P).result;
+  const oracle = simulate("surge", trace, new Oracle(trace, P, TARGET), P).result;
+  const reactive = simulate("surge", trace, new ReactiveHpa({ ...DEFAULT_HPA, targetUtilisation: TARGET }), P).result;
+  const policy = parsePolicy({ horizonSec: 600, cpuThreshold: 0.9, targetUtilisation: TARGET, consolidation: { floor: 0.5, windowSec: 300 } });
+  const understudy = (p: typeof P) => simulate("surge", trace, new Understudy(perfectTape(trace, 3), { stepSec: 300, policy, hosts: P.maxInstances, intervalSec: 30 }), p).result;
+  const warm = understudy({ ...P, promotion: PROMOTION["warm-flip"] });
+  const local = understudy(P);
   t.is(oracle.violationMinutes, 0);
   t.true(reactive.violationMinutes >= 5, `reactive ${reactive.violationMinutes}`);
   t.true(reactive.costWithDowntime > reactive.cost);
-  t.true(understudy.violationMinutes < reactive.violationMinutes / 2, `understudy ${understudy.violationMinutes} vs reactive ${reactive.violationMinutes}`);
-  t.true(understudy.cost < 2 * oracle.cost, `understudy $${understudy.cost} vs oracle $${oracle.cost}`);
-  t.true(understudy.scaleActions > 0 && understudy.coldStarts > 0);
+  t.true(warm.violationMinutes < reactive.violationMinutes / 2, `understudy ${warm.violationMinutes} vs reactive ${reactive.violationMinutes}`);
+  t.true(warm.cost < 2 * oracle.cost, `understudy $${warm.cost} vs oracle $${oracle.cost}`);
+  t.true(warm.scaleActions > 0 && warm.coldStarts > 0);
+  t.is(warm.restarts, 0);
+  // The local platform restarts a promoted shadow: the warm shadows' head start is lost to a cold start.
+  t.true(local.restarts > 0);
+  t.true(local.violationMinutes > warm.violationMinutes + 2, `local ${local.violationMinutes} vs warm flip ${warm.violationMinutes}`);
+});
+
+test("phpa forecasts its replica counts: on a surge that comes back daily it scales ahead of the HPA", (t) => {
+  // Twenty days at 5 minutes (five of history: a daily season needs a few); every day at 10:00 the load rises by 75 % for two
+  // hours (the forecasters reject points above twice the typical level as absurd).
+  const day = 288;
+  const points: Point[] = Array.from({ length: 20 * day }, (_, i) => ({ t: T0 + i * 300_000, v: i % day >= 120 && i % day < 144 ? 700 : 400 }));
+  const trace = prepareTrace(points);
+  const options = { hpa: { ...DEFAULT_HPA, targetUtilisation: TARGET }, forecast: { seed: 1 }, refitEverySec: 7 * 86_400, fitWindowSec: 21 * 86_400 };
+  const phpa = simulate("daily", trace, new Phpa(trace, P, options), P);
+  const reactive = simulate("daily", trace, new ReactiveHpa(options.hpa), P);
+  t.true(phpa.result.violationMinutes < reactive.result.violationMinutes / 2, `phpa ${phpa.result.violationMinutes} vs reactive ${reactive.result.violationMinutes}`);
+  // At 09:55 on the last day phpa already runs more instances than the HPA.
+  const before = phpa.timeline.t.indexOf(T0 + 19 * 86_400_000 + 595 * 60_000);
+  t.true(before > 0);
+  t.true(phpa.timeline.instances[before] > reactive.timeline.instances[before], `phpa ${phpa.timeline.instances[before]} vs reactive ${reactive.timeline.instances[before]} instances at 09:55`);
 });
