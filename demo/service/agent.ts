@@ -1,5 +1,5 @@
-// HAProxy agent-check responder: the load balancer asks every second and this answers "drain" while
-// the process burns more CPU than the threshold, "ready" once it has cooled down. The data plane
+// HAProxy agent-check responder: the load balancer asks every second and this answers weight 0 % while
+// the process burns more CPU than the threshold, 100 % once it has cooled down. The data plane
 // itself moves load off a saturated instance, with no runtime tick in the loop.
 import * as net from "node:net";
 
@@ -35,7 +35,11 @@ export function startCpuAgent(o: CpuAgentOptions): { close(): void; draining(): 
   const server = net.createServer((sock) => {
     // HAProxy may reset the connection once it has its answer; that is no error of ours.
     sock.on("error", () => undefined);
-    sock.end(draining ? "drain\n" : "ready up\n");
+    // Weights, not admin states: "ready" would also cancel a MAINT the runner set through the runtime
+    // API to take this instance out of rotation before stopping it (HAProxy's agent protocol: "ready"
+    // clears DRAIN and MAINT), and clients would reach a process on its way out. Weight 0 takes new
+    // requests off it like "drain" does; 100 % puts it back; an operator's MAINT stays.
+    sock.end(draining ? "0%\n" : "100%\n");
   });
   server.listen(o.port, o.host);
   return {
