@@ -65,4 +65,6 @@ export interface PlatformRuntime {
   observer: Observer;
   router: TrafficRouter;
   promoter: Promoter;
+  /** Set when the platform's metrics live elsewhere than the caller's source (aws: CloudWatch); the load history is read there. */
+  metrics?: MetricsSource;
 }

@@ -35,7 +35,7 @@ export interface RunnerContext {
 
 async function promHistory(ctx: RunnerContext, service: string, now: number, stepSec: number): Promise<Point[]> {
   const wallNow = Date.now();
-  const series = await ctx.metrics.range(ctx.runtime.observer.loadQuery(service), wallNow - 6 * 3600_000, wallNow, stepSec);
+  const series = await (ctx.runtime.metrics ?? ctx.metrics).range(ctx.runtime.observer.loadQuery(service), wallNow - 6 * 3600_000, wallNow, stepSec);
   return (series[0]?.points ?? []).filter((p) => Number.isFinite(p.v)).map((p) => ({ t: now - (wallNow - p.t) * ctx.clock.compress, v: p.v }));
 }
 

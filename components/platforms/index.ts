@@ -29,6 +29,8 @@ export function createPlatform(c: PlatformContext): Platform {
 const runtimes: Partial<Record<PlatformName, (c: RuntimeContext) => Promise<PlatformRuntime>>> = {
   local: async (c) => (require("./local/runtime") as typeof import("./local/runtime")).localRuntime(c),
   kubernetes: (c) => (require("./kubernetes/runtime") as typeof import("./kubernetes/runtime")).kubernetesRuntime(c),
+  aws: (c) => (require("./aws/runtime") as typeof import("./aws/runtime")).awsRuntime(c),
+  docker: async (c) => (require("./docker/runtime") as typeof import("./docker/runtime")).dockerRuntime(c),
 };
 
 export async function createRuntime(platform: PlatformName, c: RuntimeContext): Promise<PlatformRuntime> {

@@ -1,11 +1,13 @@
-// The aws runtime's parts over real AWS clients: the Observer (CloudWatch, targets from the stack's
-// state) and the Promoter (RDS PromoteReadReplica, then the stack repointed). The runner's metrics
-// source on aws is cloudWatchSourceFor(prometheusUrl) (the stack outputs cloudwatch://<region>).
-// No TrafficRouter yet: an ALB's weights change with the listener rule, i.e. the stack's `up`.
-import type { Observer, Promoter, RuntimeContext } from "../../../../automation/platform/seams";
+// The aws runtime over real AWS clients: the Observer (CloudWatch, targets from the stack's state),
+// the TrafficRouter (the ALB listener rule's weights through config + `up`) and the Promoter (RDS
+// PromoteReadReplica, then the stack repointed).
+import { configRouter } from "../../../../automation/platform/configRouter";
+import type { Observer, PlatformRuntime, Promoter, RuntimeContext } from "../../../../automation/platform/seams";
 import { preflight } from "../../../../automation/engine";
 import { repointConfig } from "../../../../automation/replication/repoint";
+import { ConfigError } from "../../../config";
 import { parseAwsSettings } from "../settings";
+import { cloudWatchSourceFor } from "./cloudwatch";
 import { awsObserver } from "./observer";
 import { awsPromoter } from "./promoter";
 import { ServiceTargets, StateResource, targetsFromState } from "./targets";
@@ -18,11 +20,11 @@ async function readTargets(ctx: RuntimeContext): Promise<Record<string, ServiceT
   return targetsFromState(state.deployment?.resources ?? [], zones);
 }
 
-export function awsRuntimeObserver(ctx: RuntimeContext): Observer {
+function awsRuntimeObserver(ctx: RuntimeContext): Observer {
   return awsObserver(ctx.metrics, () => readTargets(ctx));
 }
 
-export function awsRuntimePromoter(ctx: RuntimeContext, region: string): Promoter {
+function awsRuntimePromoter(ctx: RuntimeContext, region: string): Promoter {
   const { RDSClient } = require("@aws-sdk/client-rds") as typeof import("@aws-sdk/client-rds");
   return awsPromoter({
     rds: new RDSClient({ region }),
@@ -36,4 +38,17 @@ export function awsRuntimePromoter(ctx: RuntimeContext, region: string): Promote
       await ctx.stack.up({ onOutput: (l) => ctx.log?.(l) });
     },
   });
+}
+
+/**
+ * The aws platform's runtime. Weights live in the ALB listener rule, which the stack owns: they move
+ * by config + `up` (configRouter). Metrics come from CloudWatch in the stack's region, whatever source
+ * the caller passed: the aws stack's metrics address is cloudwatch://<region>.
+ */
+export async function awsRuntime(ctx: RuntimeContext): Promise<PlatformRuntime> {
+  const config = Object.fromEntries(Object.entries(await ctx.stack.getAllConfig()).map(([k, v]) => [k, v.value]));
+  const region = parseAwsSettings(config).region;
+  if (!region) throw new ConfigError("aws:region", "the aws runtime reads CloudWatch and RDS in the stack's region: set aws:region (or AWS_REGION)");
+  const cw: RuntimeContext = { ...ctx, metrics: cloudWatchSourceFor(`cloudwatch://${region}`) };
+  return { observer: awsRuntimeObserver(cw), router: configRouter(ctx.stack, { log: ctx.log }), promoter: awsRuntimePromoter(cw, region), metrics: cw.metrics };
 }
