@@ -8,6 +8,8 @@ export interface LiveServiceArgs {
   databaseUrl?: pulumi.Output<string>;
   after: pulumi.Resource[];
   platform: Platform;
+  /** The URN of the service's group in the other role (see InstanceGroupArgs.otherRoleParent). */
+  otherRoleParent?: pulumi.Input<string>;
 }
 
 /** N live instances of a service, one per host. */
@@ -17,7 +19,7 @@ export class LiveService extends pulumi.ComponentResource {
 
   constructor(name: string, args: LiveServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("understudy:index:LiveService", name, {}, opts);
-    this.endpoints = args.platform.instances({ service: args.service, role: "live", hosts: args.hosts, databaseUrl: args.databaseUrl, after: args.after }, this).endpoints;
+    this.endpoints = args.platform.instances({ service: args.service, role: "live", hosts: args.hosts, databaseUrl: args.databaseUrl, after: args.after, otherRoleParent: args.otherRoleParent }, this).endpoints;
     this.hosts = pulumi.output(args.hosts);
     this.registerOutputs({ hosts: this.hosts });
   }

@@ -33,14 +33,21 @@ export class MirroredService extends pulumi.ComponentResource {
         : undefined;
     // Sync mode: no write is acknowledged before a shadow can protect it, so live waits for the stream.
     const after = [...(store?.ready ?? []), ...(svc.replication.mode === "sync" ? (replication?.ready ?? []) : [])];
-    const live = new LiveService(`${name}-live`, { service: svc, hosts: placement.live, databaseUrl: store?.url, after, platform: args.platform }, { parent: this });
+    // Each pool knows the other's URN: an instance changing role keeps its resource (see otherRoleParent).
+    const liveUrn = pulumi.createUrn(`${name}-live`, "understudy:index:LiveService", this);
+    const shadowUrn = pulumi.createUrn(`${name}-shadows`, "understudy:index:ShadowPool", this);
+    const live = new LiveService(
+      `${name}-live`,
+      { service: svc, hosts: placement.live, databaseUrl: store?.url, after, platform: args.platform, otherRoleParent: shadowUrn },
+      { parent: this },
+    );
     // A shadow on the primary's own host (after a promotion) reads the primary; the others their replica.
     const own: Record<string, Store> = Object.fromEntries(replicas.map((r) => [r.host, r.store]));
     const databaseUrls = store ? Object.fromEntries(placement.shadows.map((h) => [h, (own[h] ?? store).url])) : undefined;
     const shadowAfter = [...(store?.ready ?? []), ...(replication?.ready ?? []), ...replicas.flatMap((r) => r.store.ready)];
     const shadows = new ShadowPool(
       `${name}-shadows`,
-      { service: svc, hosts: placement.shadows, databaseUrl: store?.url, databaseUrls, after: shadowAfter, platform: args.platform },
+      { service: svc, hosts: placement.shadows, databaseUrl: store?.url, databaseUrls, after: shadowAfter, platform: args.platform, otherRoleParent: liveUrn },
       { parent: this },
     );
     const lb = new LoadBalancer(`${name}-lb`, { service: svc, live: live.endpoints, shadows: shadows.endpoints, platform: args.platform }, { parent: this });

@@ -25,6 +25,12 @@ export interface InstanceGroupArgs {
   databaseUrls?: Record<string, pulumi.Output<string>>;
   /** Resources the instances must wait for (their store). */
   after: pulumi.Resource[];
+  /**
+   * The URN of the same service's group in the other role (live ↔ shadow). A platform that changes an
+   * instance's role in place aliases each instance to its name there, so a role change updates the
+   * instance instead of replacing it.
+   */
+  otherRoleParent?: pulumi.Input<string>;
 }
 
 export interface InstanceGroup {

@@ -11,6 +11,8 @@ export interface ShadowPoolArgs {
   databaseUrls?: Record<string, pulumi.Output<string>>;
   after: pulumi.Resource[];
   platform: Platform;
+  /** The URN of the service's group in the other role (see InstanceGroupArgs.otherRoleParent). */
+  otherRoleParent?: pulumi.Input<string>;
 }
 
 /** M passive understudies of a service: same artifact, UNDERSTUDY_ROLE=shadow, on other hosts. */
@@ -20,7 +22,7 @@ export class ShadowPool extends pulumi.ComponentResource {
 
   constructor(name: string, args: ShadowPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("understudy:index:ShadowPool", name, {}, opts);
-    this.endpoints = args.platform.instances({ service: args.service, role: "shadow", hosts: args.hosts, databaseUrl: args.databaseUrl, databaseUrls: args.databaseUrls, after: args.after }, this).endpoints;
+    this.endpoints = args.platform.instances({ service: args.service, role: "shadow", hosts: args.hosts, databaseUrl: args.databaseUrl, databaseUrls: args.databaseUrls, after: args.after, otherRoleParent: args.otherRoleParent }, this).endpoints;
     this.hosts = pulumi.output(args.hosts);
     this.registerOutputs({ hosts: this.hosts });
   }

@@ -12,7 +12,15 @@ export interface ServiceConfig {
   service: string;
   instance: string;
   hostLabel: string;
+  /** The store this instance reads: a shadow's own replica, or the primary. */
   databaseUrl: string;
+  /**
+   * The primary store (PRIMARY_DATABASE_URL): where a live instance reads and writes. A shadow switches
+   * to it when promoted in place; absent, a live instance uses DATABASE_URL.
+   */
+  primaryDatabaseUrl?: string;
+  /** Where the role set through POST /admin/role is kept, so that a restart keeps it (UNDERSTUDY_ROLE_FILE). */
+  roleFile?: string;
   cpuCostMs: number;
   faultErrorRate: number;
   faultDelayMs: number;
@@ -94,8 +102,43 @@ export function parseConfig(env: Env = process.env): ServiceConfig {
   const hostLabel = label(env, "UNDERSTUDY_HOST", os.hostname().slice(0, 128) || "localhost");
   const instance = label(env, "UNDERSTUDY_INSTANCE", `${service}-${host}-${port}`.replace(/[^A-Za-z0-9_.:-]/g, "_"));
   const databaseUrl = parseDatabaseUrl(str(env, "DATABASE_URL"));
+  const primaryRaw = str(env, "PRIMARY_DATABASE_URL");
+  let primaryDatabaseUrl: string | undefined;
+  try {
+    primaryDatabaseUrl = primaryRaw === undefined ? undefined : parseDatabaseUrl(primaryRaw);
+  } catch (e) {
+    throw new ConfigError("PRIMARY_DATABASE_URL", (e as ConfigError).message.replace(/^DATABASE_URL: /, ""));
+  }
+  const roleFile = str(env, "UNDERSTUDY_ROLE_FILE");
   const cpuCostMs = num(env, "CPU_COST_MS", 0, 0, 10_000);
   const faultErrorRate = num(env, "FAULT_ERROR_RATE", 0, 0, 1);
   const faultDelayMs = num(env, "FAULT_DELAY_MS", 0, 0, 60_000);
-  return { host, port, role, service, instance, hostLabel, databaseUrl, cpuCostMs, faultErrorRate, faultDelayMs };
+  return { host, port, role, service, instance, hostLabel, databaseUrl, primaryDatabaseUrl, roleFile, cpuCostMs, faultErrorRate, faultDelayMs };
+}
+
+/** The store a role uses: live writes the primary (when one is named), a shadow reads its own. */
+export function storeUrlFor(config: Pick<ServiceConfig, "databaseUrl" | "primaryDatabaseUrl">, role: Role): string {
+  return role === "live" ? (config.primaryDatabaseUrl ?? config.databaseUrl) : config.databaseUrl;
+}
+
+/** What POST /admin/role leaves in UNDERSTUDY_ROLE_FILE. */
+export interface SavedRole {
+  role: Role;
+  instance: string;
+}
+
+/**
+ * The role and instance name to start with: the saved ones (a role changed in place survives a restart
+ * by the supervisor) over the environment's. Pure: the caller reads the file; a malformed one is ignored.
+ */
+export function withSavedRole(config: ServiceConfig, saved: string | undefined): ServiceConfig {
+  if (saved === undefined) return config;
+  try {
+    const s = JSON.parse(saved) as Partial<SavedRole>;
+    const role = typeof s.role === "string" ? parseRole(s.role, "UNDERSTUDY_ROLE_FILE") : config.role;
+    const instance = typeof s.instance === "string" && LABEL_RE.test(s.instance) ? s.instance : config.instance;
+    return { ...config, role, instance };
+  } catch {
+    return config;
+  }
 }

@@ -1,5 +1,6 @@
 // Entry point: node dist/demo/service/main.js (configuration from the environment, see config.ts).
-import { ConfigError, parseConfig } from "./config";
+import * as fs from "node:fs";
+import { ConfigError, parseConfig, withSavedRole } from "./config";
 import { startCpuAgent } from "./agent";
 import { jsonLogger, SHUTDOWN_GRACE_MS, startService } from "./server";
 
@@ -7,6 +8,9 @@ async function main(): Promise<void> {
   let config;
   try {
     config = parseConfig(process.env);
+    // A role changed in place (POST /admin/role) outlives a restart by the supervisor.
+    const saved = config.roleFile && fs.existsSync(config.roleFile) ? fs.readFileSync(config.roleFile, "utf8") : undefined;
+    config = withSavedRole(config, saved);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`understudy demo service: configuration error: ${e.message}`);

@@ -28,8 +28,11 @@ export interface AppDeps {
   state: AppState;
   /** Random source for fault injection; Math.random by default. */
   random?: () => number;
-  /** Called after POST /admin/role changed the role. */
-  onRoleChange?: (role: Role, previous: Role) => Promise<void> | void;
+  /**
+   * Called by POST /admin/role before the role changes (and when only the instance name does): switches
+   * the store and makes the instance ready to serve in the new role. A throw leaves the role as it was.
+   */
+  onRoleChange?: (role: Role, previous: Role, instance: string) => Promise<void> | void;
   log?: (level: string, msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -71,11 +74,14 @@ export function isUnavailable(e: unknown): boolean {
 }
 
 export function createHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { config, store, metrics, state } = deps;
+  // deps.store is read per request: a promotion in place switches the instance to another store.
+  const { config, metrics, state } = deps;
   const random = deps.random ?? Math.random;
   const log = deps.log ?? (() => undefined);
 
   const orderJson = (o: Order) => ({ ...o });
+  /** The role change in progress (POST /admin/role), or a settled promise. */
+  let roleChange: Promise<void> = Promise.resolve();
 
   const createOrder: Handler = async ({ req, res, mirrored }) => {
     const body = await readJson(req);
@@ -97,7 +103,7 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
         mirrored: true,
       });
     }
-    const { order, created } = await store.create({ ...v.value, requestId: rid.value });
+    const { order, created } = await deps.store.create({ ...v.value, requestId: rid.value });
     if (created) return sendJson(res, 201, orderJson(order), { location: `/orders/${order.id}` });
     const same = order.customer === v.value.customer && order.amount === v.value.amount && order.items === v.value.items;
     if (!same) return sendJson(res, 409, { error: "X-Request-Id was already used for a different order", order: orderJson(order) });
@@ -107,7 +113,7 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
   const getOrder: Handler = async ({ res, params }) => {
     const id = parseOrderId(params[0]);
     if (!id.ok) return sendJson(res, 400, { error: id.error });
-    const o = await store.get(id.value);
+    const o = await deps.store.get(id.value);
     if (o === undefined) return sendJson(res, 404, { error: `order ${id.value} not found` });
     return sendJson(res, 200, orderJson(o));
   };
@@ -115,11 +121,11 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
   const listOrders: Handler = async ({ res, url }) => {
     const limit = parseLimit(url.searchParams.get("limit"));
     if (!limit.ok) return sendJson(res, 400, { error: limit.error });
-    const orders = await store.recent(limit.value);
+    const orders = await deps.store.recent(limit.value);
     return sendJson(res, 200, { orders: orders.map(orderJson), limit: limit.value });
   };
 
-  const stats: Handler = async ({ res }) => sendJson(res, 200, await store.stats());
+  const stats: Handler = async ({ res }) => sendJson(res, 200, await deps.store.stats());
 
   const healthz: Handler = async ({ res }) => {
     if (state.draining) return sendJson(res, 503, { status: "draining", role: state.role, instance: config.instance });
@@ -127,7 +133,7 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
       return sendJson(res, 503, { status: "starting", role: state.role, instance: config.instance });
     }
     try {
-      await store.ping(HEALTH_TIMEOUT_MS);
+      await deps.store.ping(HEALTH_TIMEOUT_MS);
     } catch (e) {
       return sendJson(res, 503, { status: "unavailable", role: state.role, instance: config.instance, error: (e as Error).message });
     }
@@ -145,8 +151,8 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
     if (!isLoopback(req.socket.remoteAddress) || forwarded || isMirrored(req)) {
       return sendJson(res, 403, { error: "admin endpoints accept only direct requests from loopback" });
     }
-    const body = await readJson(req);
-    const raw = (body as { role?: unknown } | null)?.role;
+    const body = (await readJson(req)) as { role?: unknown; instance?: unknown } | null;
+    const raw = body?.role;
     if (typeof raw !== "string") return sendJson(res, 400, { error: 'role must be "live" or "shadow"' });
     let role: Role;
     try {
@@ -154,12 +160,27 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
     } catch (e) {
       return sendJson(res, 400, { error: (e as Error).message });
     }
+    const instance = body?.instance ?? config.instance;
+    if (typeof instance !== "string" || !/^[A-Za-z0-9_.:-]{1,128}$/.test(instance)) {
+      return sendJson(res, 400, { error: "instance must be 1-128 characters of [A-Za-z0-9_.:-]" });
+    }
     const previous = state.role;
-    state.role = role;
-    metrics.setRole(role);
-    if (role !== previous) {
-      log("info", "role changed", { role, previous });
-      await deps.onRoleChange?.(role, previous);
+    if (role !== previous || instance !== config.instance) {
+      // One role change at a time: a second request waits for the first, then finds nothing to do.
+      const change = (roleChange = roleChange.catch(() => undefined).then(async () => {
+        if (state.role === role && config.instance === instance) return;
+        await deps.onRoleChange?.(role, state.role, instance);
+        state.role = role;
+        config.instance = instance;
+        metrics.setRole(role);
+      }));
+      try {
+        await change;
+      } catch (e) {
+        log("error", "role change failed", { role, previous, error: (e as Error).message });
+        return sendJson(res, 503, { error: `cannot become ${role}: ${(e as Error).message}`, role: state.role, instance: config.instance });
+      }
+      if (role !== previous) log("info", "role changed", { role, previous, instance });
     }
     return sendJson(res, 200, { role, previous, instance: config.instance });
   };

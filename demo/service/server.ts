@@ -1,10 +1,12 @@
 // Wires config, store, metrics and routes into a listening HTTP server with graceful shutdown.
+import * as fs from "node:fs";
 import * as http from "node:http";
+import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { register as defaultRegistry, type Registry } from "prom-client";
-import type { ServiceConfig } from "./config";
+import { storeUrlFor, type Role, type SavedRole, type ServiceConfig } from "./config";
 import { ServiceMetrics } from "./metrics";
-import { createHandler, type AppDeps, type AppState } from "./routes";
+import { createHandler, HEALTH_TIMEOUT_MS, type AppDeps, type AppState } from "./routes";
 import { PgStore, type Store } from "./store";
 
 export const SHUTDOWN_GRACE_MS = 5000;
@@ -13,6 +15,8 @@ export type Logger = (level: string, msg: string, fields?: Record<string, unknow
 
 export interface StartOptions {
   store?: Store;
+  /** Opens the store of another URL (a promotion in place switches to the primary); default PgStore. */
+  openStore?: (url: string, instance: string) => Store;
   /** Defaults to prom-client's global registry. */
   registry?: Registry;
   /** collectDefaultMetrics (process metrics); default true. */
@@ -42,7 +46,9 @@ export function jsonLogger(config: Pick<ServiceConfig, "service" | "instance">):
 
 export async function startService(config: ServiceConfig, opts: StartOptions = {}): Promise<RunningService> {
   const log = opts.log ?? jsonLogger(config);
-  const store = opts.store ?? new PgStore(config.databaseUrl, `understudy-demo:${config.instance}`);
+  const openStore = opts.openStore ?? ((url: string, instance: string) => new PgStore(url, `understudy-demo:${instance}`));
+  let storeUrl = storeUrlFor(config, config.role);
+  const store = opts.store ?? openStore(storeUrl, config.instance);
   const metrics = new ServiceMetrics(
     opts.registry ?? defaultRegistry,
     { service: config.service, instance: config.instance, host: config.hostLabel },
@@ -61,7 +67,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
       let delay = 250;
       for (let attempt = 1; !state.draining; attempt++) {
         try {
-          await store.ensureSchema();
+          await deps.store.ensureSchema();
           state.schemaReady = true;
           log("info", "schema ready", { attempt });
           return;
@@ -74,6 +80,39 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     })().finally(() => (schemaLoop = undefined));
   };
 
+  // A role changed in place: the store the new role uses, opened, its schema checked and its pool warmed
+  // before the role flips (a promoted shadow's first live request finds a connection to the primary),
+  // then the old store closed once its requests are done; the role saved for a restart.
+  const changeRole = async (role: Role, _previous: Role, instance: string): Promise<void> => {
+    const url = storeUrlFor(config, role);
+    const next = url !== storeUrl ? openStore(url, instance) : undefined;
+    try {
+      if (next) {
+        if (role === "live") await next.ensureSchema();
+        await next.ping(HEALTH_TIMEOUT_MS * 5);
+        await next.warm?.();
+      }
+      if (config.roleFile) {
+        const saved: SavedRole = { role, instance };
+        const tmp = `${config.roleFile}.tmp-${process.pid}`;
+        fs.mkdirSync(path.dirname(config.roleFile), { recursive: true });
+        fs.writeFileSync(tmp, JSON.stringify(saved) + "\n", { mode: 0o600 });
+        fs.renameSync(tmp, config.roleFile);
+      }
+    } catch (e) {
+      await next?.close();
+      throw e;
+    }
+    if (next) {
+      const old = deps.store;
+      deps.store = next;
+      storeUrl = url;
+      // Requests already holding the old store may still query it (statement_timeout 10 s).
+      setTimeout(() => void old.close(), 11_000).unref();
+    }
+    if (role === "live") state.schemaReady = true;
+  };
+
   const deps: AppDeps = {
     config,
     store,
@@ -81,7 +120,8 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     state,
     log,
     random: opts.random,
-    onRoleChange: (role) => {
+    onRoleChange: async (role, previous, instance) => {
+      await changeRole(role, previous, instance);
       if (role === "live") ensureSchema();
     },
   };
@@ -134,7 +174,7 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
         await closed;
       }
       await schemaLoop?.catch(() => undefined);
-      await store.close();
+      await deps.store.close();
       log("info", "stopped", { forced });
       return { forced };
     })();

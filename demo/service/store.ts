@@ -39,6 +39,8 @@ export interface Store {
   stats(): Promise<Stats>;
   /** Resolves when the database answers SELECT 1 within timeoutMs, rejects otherwise. */
   ping(timeoutMs: number): Promise<void>;
+  /** Opens connections ahead of traffic (a store switched to on promotion); optional. */
+  warm?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -144,6 +146,12 @@ export class PgStore implements Store {
 
   async ping(timeoutMs: number): Promise<void> {
     await withTimeout(this.healthPool.query("SELECT 1"), timeoutMs, "SELECT 1");
+  }
+
+  /** Opens a few pool connections at once, so the first requests after a switch do not pay for them. */
+  async warm(connections = 4): Promise<void> {
+    const clients = await Promise.all(Array.from({ length: connections }, () => this.pool.connect()));
+    for (const c of clients) c.release();
   }
 
   async close(): Promise<void> {

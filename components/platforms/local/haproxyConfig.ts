@@ -6,8 +6,9 @@ import { MIRROR_SCRIPT, renderHaproxy, ServerLine } from "../../haproxy/config";
 export interface HaproxyArgs {
   service: ServiceSpec;
   lb: LoadBalancerSpec;
+  /** A standing slot per host; `enabled` where a live instance runs. */
   live: ServerLine[];
-  /** A standing slot per host a shadow may use; `enabled` where a shadow runs. */
+  /** A standing slot per host; `enabled` where a shadow runs. */
   shadows: ServerLine[];
   adminSocket: string;
   routingMap: string;
@@ -43,5 +44,6 @@ export function renderHaproxyConfig(a: HaproxyArgs): string {
  * enabled is applied through the runtime API instead (and written to the file for a restart).
  */
 export function reloadStructure(a: HaproxyArgs): string {
-  return renderHaproxyConfig({ ...a, shadows: a.shadows.map((x) => ({ ...x, enabled: true })) });
+  const all = (xs: ServerLine[]): ServerLine[] => xs.map((x) => ({ ...x, enabled: true }));
+  return renderHaproxyConfig({ ...a, live: all(a.live), shadows: all(a.shadows) });
 }

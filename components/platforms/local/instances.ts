@@ -13,6 +13,19 @@ export function instanceName(service: string, role: string, host: string): strin
   return `${service}-${role}-${host}`;
 }
 
+/** The service's admin endpoint that changes an instance's role in place (demo/service). */
+export const ROLE_PATH = "/admin/role";
+
+/** Where an instance keeps a role changed in place; one per service and host, whatever the role. */
+export function roleFile(c: LocalContext, service: string, host: string): string {
+  return path.join(c.stateDir, "roles", `${service}-${host}.json`);
+}
+
+/** What the role switch posts: the role and the instance's name in it. */
+export function roleBody(service: string, role: string, host: string): Record<string, string> {
+  return { role, instance: instanceName(service, role, host) };
+}
+
 export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): InstanceGroup {
   const svc = args.service;
   const argv = resolveCommand(svc.command, c.root);
@@ -22,6 +35,11 @@ export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent
     const name = instanceName(svc.name, args.role, host);
     const address = hostAddress(c.hosts, host);
     const url = args.databaseUrls?.[host] ?? args.databaseUrl;
+    const primary = args.databaseUrl;
+    const secretEnv = url && primary ? pulumi.secret(pulumi.all([url, primary]).apply(([u, p]) => ({ DATABASE_URL: u, PRIMARY_DATABASE_URL: p }))) : {};
+    // The same service on the same host in its other role is this resource under another name: a
+    // promotion is then an update in place (the running shadow becomes live), not a new process.
+    const aliases = args.otherRoleParent ? [{ name: instanceName(svc.name, args.role === "live" ? "shadow" : "live", host), parent: args.otherRoleParent }] : [];
     const proc = new LocalResource(
       "process",
       name,
@@ -42,16 +60,28 @@ export function createInstances(c: LocalContext, args: InstanceGroupArgs, parent
           UNDERSTUDY_HOST: host,
           CPU_COST_MS: String(svc.cpuCostMs),
           AGENT_PORT: String(agentPort(svc.port)),
+          UNDERSTUDY_ROLE_FILE: roleFile(c, svc.name, host),
         },
         // A shadow reads its own replica store (fed by the replication stream); live reads the primary.
-        secretEnv: url ? pulumi.secret(url.apply((u) => ({ DATABASE_URL: u }))) : {},
+        // Both know the primary: a shadow promoted in place switches to it.
+        secretEnv,
         address,
         port: svc.port,
         healthPath: svc.healthPath,
         logDir: logDir(c),
         succeeds: [instanceName(svc.name, args.role === "live" ? "shadow" : "live", host)],
+        // Promotion in place: role and instance name through the admin endpoint, the store switched by
+        // the service itself. A demotion restarts: the replica it must read is created by the same `up`.
+        roleSwitch: {
+          path: ROLE_PATH,
+          body: roleBody(svc.name, args.role, host),
+          file: roleFile(c, svc.name, host),
+          env: ["UNDERSTUDY_ROLE", "UNDERSTUDY_INSTANCE"],
+          secretEnv: ["DATABASE_URL"],
+          inPlace: args.role === "live",
+        },
       },
-      { parent, dependsOn: [...dependsOn, ...args.after] },
+      { parent, dependsOn: [...dependsOn, ...args.after], aliases },
       ["secretEnv"],
     );
     procs.push(proc);

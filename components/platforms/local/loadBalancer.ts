@@ -4,8 +4,8 @@
 // may use has a standing server slot, enabled while a shadow runs there.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { hostAddress, LoadBalancerSpec, placeService } from "../../config";
-import { Endpoint, LoadBalancerArgs, LoadBalancerHandle } from "../../platform";
+import { hostAddress, LoadBalancerSpec } from "../../config";
+import { LoadBalancerArgs, LoadBalancerHandle } from "../../platform";
 import { LocalContext, logDir, supervisorHome, targetsDir, PROCESS_PATH } from "./context";
 import { digest } from "./digest";
 import { routingEntries, ServerLine, slotServers } from "../../haproxy/config";
@@ -14,32 +14,35 @@ import { requireBinary } from "./impl/exec";
 import { instanceName } from "./instances";
 import { LocalResource } from "./provider";
 
-function lines(eps: Endpoint[], address: (e: Endpoint) => string): ServerLine[] {
-  return eps.map((e) => ({ name: e.instance, address: address(e), port: e.port }));
-}
-
 export function createLoadBalancer(c: LocalContext, lb: LoadBalancerSpec, args: LoadBalancerArgs, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): LoadBalancerHandle {
   const svc = args.service;
   const dir = path.join(c.stateDir, "haproxy", svc.name);
   const cfgPath = path.join(dir, "haproxy.cfg");
   const mapPath = path.join(dir, "routing.map");
   const adminSocket = path.join(dir, "admin.sock");
-  const running = new Set(args.shadows.map((e) => e.host));
-  const slots: ServerLine[] = placeService(svc, c.hosts).shadowSlots.map((host) => ({
-    name: instanceName(svc.name, "shadow", host),
+  // Every host has a standing slot in each role, enabled where an instance of that role runs: a role
+  // change (a promotion in place, a demotion) is then `set server … state` through the runtime API,
+  // never a reload. The slot list changes only with the stack's hosts or the service's port.
+  const liveHosts = new Set(args.live.map((e) => e.host));
+  const shadowHosts = new Set(args.shadows.map((e) => e.host));
+  const slot = (role: "live" | "shadow", host: string, running: Set<string>): ServerLine => ({
+    name: instanceName(svc.name, role, host),
     address: hostAddress(c.hosts, host),
     port: svc.port,
     enabled: running.has(host),
-  }));
-  // Resolved once every instance runs: a slot is enabled after its shadow started, and the shadow is
-  // stopped (a delete, which Pulumi runs last) after its slot was disabled.
-  const haproxy = pulumi.all([...args.live, ...args.shadows].map((e) => e.address)).apply((addrs) => {
-    const byInstance = new Map(args.live.map((e, i) => [e.instance, addrs[i]]));
-    const addr = (e: Endpoint): string => byInstance.get(e.instance) ?? "";
-    return { service: svc, lb, live: lines(args.live, addr), shadows: slots, adminSocket, routingMap: mapPath };
+  });
+  const liveSlots = c.hosts.map((h) => slot("live", h, liveHosts));
+  const slots = c.hosts.map((h) => slot("shadow", h, shadowHosts));
+  // Resolved once every instance runs: a slot is enabled after its instance started (or changed role),
+  // and an instance is stopped (a delete, which Pulumi runs last) after its slot was disabled.
+  const haproxy = pulumi.all([...args.live, ...args.shadows].map((e) => e.address)).apply(() => {
+    return { service: svc, lb, live: liveSlots, shadows: slots, adminSocket, routingMap: mapPath };
   });
   const content = haproxy.apply(renderHaproxyConfig);
-  const servers = haproxy.apply(() => slotServers(svc.name, slots));
+  const servers = haproxy.apply(() => ({
+    ...Object.fromEntries(liveSlots.map((x) => [`be_${svc.name}_live/${x.name}`, x.enabled !== false])),
+    ...slotServers(svc.name, slots),
+  }));
   // Weights, mirroring and shadow slots change through the runtime API; only the structure reloads.
   const routing = new LocalResource("haproxyRouting", `${svc.name}-lb-routing`, { adminSocket, mapPath, entries: routingEntries(svc), servers }, { parent, dependsOn });
   const cfg = new LocalResource("file", `${svc.name}-lb-config`, { path: cfgPath, content }, { parent, dependsOn: [...dependsOn, routing] });

@@ -29,12 +29,40 @@ export interface ProcessInputs {
    * new process before Pulumi deletes the old one, and both need the same address and port.
    */
   succeeds?: string[];
+  /** A process that can change role while it runs (a service instance); see RoleSwitch. */
+  roleSwitch?: RoleSwitch;
+}
+
+/**
+ * A role change applied to the running process instead of a restart: POST `body` to `path` on its
+ * address and port. The service keeps the role it was switched to in `file` (a restart by the
+ * supervisor reads it), and on promotion switches to the store named in `PRIMARY_DATABASE_URL` itself,
+ * so `env`/`secretEnv` keys listed here may change without a restart: the process has its new values
+ * already, in effect. Only where `inPlace` holds (a promotion); other role changes restart the process.
+ */
+export interface RoleSwitch {
+  path: string;
+  body: Record<string, string>;
+  file: string;
+  env: string[];
+  secretEnv: string[];
+  inPlace: boolean;
 }
 
 export interface ProcessOutputs extends ProcessInputs {
   pid: number;
   status: string;
   restarts: number;
+  /**
+   * The supervisor's name for the process, fixed when it was created: a role changed in place renames
+   * the instance (`name`), not the supervised process. Absent in states written before it existed.
+   */
+  supervisorName?: string;
+}
+
+/** The name the supervisor knows the process by. */
+function supervised(p: ProcessInputs | ProcessOutputs): string {
+  return (p as ProcessOutputs).supervisorName ?? p.name;
 }
 
 async function httpOk(address: string, port: number, p: string): Promise<boolean> {
@@ -54,8 +82,8 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-async function waitReady(i: ProcessInputs): Promise<void> {
-  const log = path.join(i.logDir, `${i.name}.log`);
+async function waitReady(i: ProcessInputs | ProcessOutputs): Promise<void> {
+  const log = path.join(i.logDir, `${supervised(i)}.log`);
   const timeout = i.startTimeoutMs ?? 30_000;
   try {
     await waitFor(`${i.name} to listen on ${i.address}:${i.port}`, () => isListening(i.address, i.port), timeout);
@@ -68,8 +96,8 @@ async function waitReady(i: ProcessInputs): Promise<void> {
   }
 }
 
-async function status(i: ProcessInputs): Promise<Pick<ProcessOutputs, "pid" | "status" | "restarts">> {
-  const s = await supervisor.describe(i.supervisorHome, i.name);
+async function status(i: ProcessInputs | ProcessOutputs): Promise<Pick<ProcessOutputs, "pid" | "status" | "restarts">> {
+  const s = await supervisor.describe(i.supervisorHome, supervised(i));
   return { pid: s?.pid ?? 0, status: s?.status ?? "missing", restarts: s?.restarts ?? 0 };
 }
 
@@ -86,6 +114,8 @@ export async function create(i: ProcessInputs): Promise<{ id: string; outs: Proc
     throw new Error(`${i.address}:${i.port} is already in use by another process; stop it or choose another port in the stack config`);
   }
   fs.mkdirSync(i.logDir, { recursive: true });
+  // A new process starts in the role it is declared with, not one a predecessor was switched to.
+  if (i.roleSwitch) fs.rmSync(i.roleSwitch.file, { force: true });
   const log = path.join(i.logDir, `${i.name}.log`);
   await supervisor.start(i.supervisorHome, {
     name: i.name,
@@ -97,7 +127,7 @@ export async function create(i: ProcessInputs): Promise<{ id: string; outs: Proc
     user: i.user,
   });
   await waitReady(i);
-  return { id: i.name, outs: { ...i, ...(await status(i)) } };
+  return { id: i.name, outs: { ...i, supervisorName: i.name, ...(await status(i)) } };
 }
 
 export async function read(id: string, props: ProcessOutputs): Promise<{ id: string; props: ProcessOutputs }> {
@@ -113,25 +143,75 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+function without(bag: Record<string, string> | undefined, keys: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(bag ?? {}).filter(([k]) => !keys.includes(k)));
+}
+
+/**
+ * The inputs a restart would change, as compared: with a role switch in place on both sides, the
+ * instance name and the keys that follow the role are the running process's business, not a restart's.
+ */
+function restartView(p: ProcessInputs, inPlace: RoleSwitch | undefined): Partial<ProcessInputs> {
+  if (!inPlace) return p;
+  return { ...p, name: undefined, env: without(p.env, inPlace.env), secretEnv: without(p.secretEnv, inPlace.secretEnv) };
+}
+
+/** The role switch an update may apply in place, or undefined when a role change must restart. */
+function inPlaceSwitch(olds: ProcessOutputs, news: ProcessInputs): RoleSwitch | undefined {
+  const rs = news.roleSwitch;
+  return rs?.inPlace && olds.roleSwitch && same(olds.roleSwitch.env, rs.env) && same(olds.roleSwitch.secretEnv, rs.secretEnv) ? rs : undefined;
+}
+
 export async function diff(_id: string, olds: ProcessOutputs, news: ProcessInputs): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-  const replaces = RESTART_KEYS.filter((k) => !same(olds[k], news[k])).map(String);
+  const rs = inPlaceSwitch(olds, news);
+  const o = restartView(olds, rs);
+  const n = restartView(news, rs);
+  const replaces = RESTART_KEYS.filter((k) => !same(o[k], n[k])).map(String);
+  // Without a switch in place, a changed role switch (another role, endpoint or file) is a new process.
+  if (!rs && !same(olds.roleSwitch, news.roleSwitch)) replaces.push("roleSwitch");
   // A process that is not running is replaced, whatever its inputs.
   if (olds.status !== "online") replaces.push("status");
-  const changes = replaces.length > 0 || !same(olds.reloadToken, news.reloadToken);
+  const changes = replaces.length > 0 || !same(olds.reloadToken, news.reloadToken) || !same(olds.roleSwitch, news.roleSwitch) || !same(olds.name, news.name);
   // The new process needs the same port: stop the old one first.
   return { changes, replaces, deleteBeforeReplace: true };
 }
 
-export async function update(_id: string, _olds: ProcessOutputs, news: ProcessInputs): Promise<{ outs: ProcessOutputs }> {
-  // Only the reload token changed (diff replaces on anything else).
-  if (news.reloadSignal) await supervisor.signal(news.supervisorHome, news.name, news.reloadSignal);
-  await waitReady(news);
-  return { outs: { ...news, ...(await status(news)) } };
+/**
+ * Switches the running process's role through its admin endpoint (idempotent: same role, no-op there).
+ * False when the process has no such endpoint (404/405): the caller restarts it in the new role.
+ */
+async function switchRole(i: ProcessInputs, rs: RoleSwitch): Promise<boolean> {
+  const url = `http://${i.address}:${i.port}${rs.path}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rs.body), signal: AbortSignal.timeout(15_000) });
+  } catch (e) {
+    throw new Error(`${i.name}: role switch through ${url} failed: ${(e as Error).message}`);
+  }
+  const text = await res.text();
+  if (res.status === 404 || res.status === 405) return false;
+  if (!res.ok) throw new Error(`${i.name}: role switch through ${url} refused (${res.status}): ${text}`);
+  return true;
+}
+
+export async function update(_id: string, olds: ProcessOutputs, news: ProcessInputs): Promise<{ outs: ProcessOutputs }> {
+  // Only the reload token or a role switch in place changed (diff replaces on anything else).
+  const outs = { ...news, supervisorName: supervised(olds) };
+  const rs = inPlaceSwitch(olds, news);
+  if (rs && (!same(olds.roleSwitch?.body, rs.body) || olds.name !== news.name) && !(await switchRole(news, rs))) {
+    // A service without the admin endpoint changes role the old way: stopped, started in the new role.
+    await remove(_id, olds);
+    return { outs: (await create(news)).outs };
+  }
+  if (news.reloadSignal && !same(olds.reloadToken, news.reloadToken)) await supervisor.signal(news.supervisorHome, supervised(outs), news.reloadSignal);
+  await waitReady(outs);
+  return { outs: { ...outs, ...(await status(outs)) } };
 }
 
 export async function remove(_id: string, props: ProcessOutputs): Promise<void> {
   // Already gone when its successor took the address over (see `succeeds`): the port is not its own.
-  if (!(await supervisor.describe(props.supervisorHome, props.name))) return;
-  await supervisor.remove(props.supervisorHome, props.name);
-  await waitFor(`${props.address}:${props.port} to be released by ${props.name}`, async () => !(await isListening(props.address, props.port)), 15_000);
+  const name = supervised(props);
+  if (!(await supervisor.describe(props.supervisorHome, name))) return;
+  await supervisor.remove(props.supervisorHome, name);
+  await waitFor(`${props.address}:${props.port} to be released by ${name}`, async () => !(await isListening(props.address, props.port)), 15_000);
 }

@@ -14,6 +14,11 @@ export interface Routing {
    * back in ("ready"). An instance HAProxy does not know is left alone.
    */
   setLiveServer(instance: string, state: "maint" | "ready"): Promise<void>;
+  /**
+   * Any server line ("backend/server"), e.g. a standing slot; false when the running HAProxy has no
+   * such server (its configuration predates the slot).
+   */
+  setServer(server: string, state: "maint" | "ready"): Promise<boolean>;
 }
 
 export function localWeights(stateDir: string, service: string): Routing {
@@ -31,5 +36,12 @@ export function localWeights(stateDir: string, service: string): Routing {
     const answer = await adminCommand(socket, `set server be_${service}_live/${instance} state ${state}`);
     if (answer !== "" && answer !== "No such server.") throw new Error(`HAProxy refused to set ${instance} ${state}: ${answer}`);
   };
-  return { set, setShadowWeight: (percent) => set("shadow_weight", percent), setLiveServer };
+  const setServer = async (server: string, state: "maint" | "ready"): Promise<boolean> => {
+    if (!fs.existsSync(socket)) throw new Error(`no load balancer for '${service}' at ${socket}: is the stack up?`);
+    const answer = await adminCommand(socket, `set server ${server} state ${state}`);
+    if (answer === "No such server.") return false;
+    if (answer !== "") throw new Error(`HAProxy refused to set ${server} ${state}: ${answer}`);
+    return true;
+  };
+  return { set, setShadowWeight: (percent) => set("shadow_weight", percent), setLiveServer, setServer };
 }
