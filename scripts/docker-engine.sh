@@ -2,7 +2,9 @@
 # Starts (or stops) the Docker engine the docker platform's real test uses: Debian's docker.io dockerd
 # with every byte of state under .toolchain/docker (git-ignored), its socket at .toolchain/docker/docker.sock.
 # Idempotent: an engine already answering on the socket is reused. Prints the DOCKER_HOST to use.
-#   bash scripts/docker-engine.sh start|stop
+# No default bridge (docker0 stays whoever else's it is, e.g. a system docker.service on the same
+# machine): containers join the networks the stack declares, builds use the host's network.
+#   bash scripts/docker-engine.sh start|stop|status   (status: exit 0 when the engine answers)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 D="${UNDERSTUDY_DOCKER_DIR:-$root/.toolchain/docker}"
@@ -13,7 +15,8 @@ answers() { curl -sf --unix-socket "$sock" http://localhost/_ping >/dev/null 2>&
 
 start() {
   local need=()
-  command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+  # Debian's daemon and the CLI of the same release (another `docker` earlier on PATH is not used).
+  { command -v dockerd >/dev/null 2>&1 && [ -x /usr/bin/docker ]; } || need+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
   if [ ${#need[@]} -gt 0 ]; then
     say "installing Debian packages: ${need[*]}"
@@ -24,10 +27,10 @@ start() {
   answers && { echo "$DOCKER_HOST"; return; }
   mkdir -p "$D/data" "$D/exec"
   local s; s=$(date +%s%N)
-  # Own bridge and address pool (not the defaults), its own containerd namespaces: nothing shared with
-  # another engine on the machine.
+  # No default bridge, its own address pool for the declared networks (not the defaults), its own
+  # containerd namespaces: nothing shared with another engine on the machine.
   nohup dockerd --data-root "$D/data" --exec-root "$D/exec" -H "$DOCKER_HOST" --pidfile "$D/dockerd.pid" \
-    --storage-driver overlay2 --bip 10.213.0.1/24 --default-address-pool base=10.214.0.0/16,size=24 \
+    --storage-driver overlay2 --bridge none --default-address-pool base=10.214.0.0/16,size=24 \
     --containerd-namespace understudy --containerd-plugins-namespace understudy-plugins \
     > "$D/dockerd.log" 2>&1 &
   for _ in $(seq 1 150); do answers && break; sleep 0.2; done
@@ -37,15 +40,22 @@ start() {
 }
 
 stop() {
-  [ -f "$D/dockerd.pid" ] || return 0
-  local pid; pid=$(cat "$D/dockerd.pid")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  local pid=""
+  [ -f "$D/dockerd.pid" ] && pid=$(cat "$D/dockerd.pid")
+  # Only the engine of this directory (a stale pid file may name a reused pid).
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then say "dockerd (pid $pid) did not stop within 30 s: killed"; kill -9 "$pid" 2>/dev/null || true; fi
+  fi
+  # dockerd leaves its default network namespace mounted: unmounted, so the directory can be removed.
+  awk -v p="$D/exec/" 'index($2, p) == 1 { print $2 }' /proc/mounts | while read -r m; do umount "$m" 2>/dev/null || true; done
   rm -f "$D/dockerd.pid"
 }
 
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  status) answers ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac
