@@ -1,11 +1,13 @@
-// The docker platform on a real Docker engine (`npm run test:docker`; images from
-// scripts/docker-images.sh). The stack program runs under Pulumi mocks (no docker provider plugin can be
+// The docker platform on a real Docker engine (part of `npm test`, alone `npm run test:docker`; images
+// from scripts/docker-images.sh, which both run first; the engine is started here when it is not
+// running, and stopped again afterwards). The stack program runs under Pulumi mocks (no docker provider plugin can be
 // built here) and every network, volume, container, upload and routing resource it declares is created
 // as declared through the Engine API, in declaration order, then: traffic through the HAProxy container,
 // the shadow on its own network, logical replication into the shadow's store, a load-balancer change
 // through the runtime API without a new container, mirroring reaching the shadow, a killed live
 // container with no failed read, the docker Observer reading the Prometheus container, and the
 // rendered HAProxy configuration checked by the haproxy of the image.
+import { execFileSync } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,10 +20,14 @@ import * as routing from "../../components/platforms/docker/impl/haproxyRouting"
 import { dockerQueries } from "../../components/platforms/docker/runtime/queries";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const DOCKER_HOST = process.env.UNDERSTUDY_DOCKER_HOST ?? `unix://${ROOT}/.toolchain/docker/docker.sock`;
+// The engine of scripts/docker-engine.sh (same UNDERSTUDY_DOCKER_DIR), unless UNDERSTUDY_DOCKER_HOST names another.
+const OWN_ENGINE = process.env.UNDERSTUDY_DOCKER_HOST === undefined;
+const DOCKER_HOST = process.env.UNDERSTUDY_DOCKER_HOST ?? `unix://${process.env.UNDERSTUDY_DOCKER_DIR ?? path.join(ROOT, ".toolchain", "docker")}/docker.sock`;
 const STACK = "dockertest";
 const PREFIX = `understudy-${STACK}`;
-// Ports of this test file only (30xxx: no other test uses them).
+// Ports of this test file only (30xxx: no other test uses them; below the ephemeral range, so no
+// test running beside this one under ava is handed them). The containers' own networks are the
+// engine's (10.214.0.0/16, names prefixed understudy-dockertest-), nothing on the host's loopback.
 const FRONTEND = 30080;
 const STATS = 30404;
 const PROMETHEUS = 30090;
@@ -74,7 +80,9 @@ let second: Registered[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+// Bounds are generous: on 2 busy cores (a Go build, other test files beside this one) a container's
+// first health check or PostgreSQL's initdb can take many times what it takes on an idle machine.
+async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -196,7 +204,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 function call(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(`${BASE}${p}`, { method, agent, timeout: 10_000, headers: { ...headers, ...(payload ? { "content-type": "application/json" } : {}) } }, (res) => {
+    const req = http.request(`${BASE}${p}`, { method, agent, timeout: 30_000, headers: { ...headers, ...(payload ? { "content-type": "application/json" } : {}) } }, (res) => {
       let b = "";
       res.on("data", (d: Buffer) => (b += d.toString()));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: b }));
@@ -215,8 +223,20 @@ const psql = async (container: string, sql: string): Promise<string> => {
 };
 
 let orderId = "";
+let engineStarted = false;
+
+/** Starts scripts/docker-engine.sh's engine when it does not answer (the images are its business). */
+async function ensureEngine(): Promise<void> {
+  const answers = async () => (await engine.request("GET", "/_ping").catch(() => ({ status: 0 }))).status === 200;
+  if (await answers()) return;
+  if (!OWN_ENGINE) throw new Error(`no Docker engine answers at ${DOCKER_HOST} (UNDERSTUDY_DOCKER_HOST)`);
+  execFileSync("bash", [path.join(ROOT, "scripts", "docker-engine.sh"), "start"], { stdio: ["ignore", "ignore", "inherit"], timeout: 120_000 });
+  engineStarted = true;
+  if (!(await answers())) throw new Error(`the Docker engine at ${DOCKER_HOST} did not answer after scripts/docker-engine.sh start`);
+}
 
 test.before(async () => {
+  await ensureEngine();
   understudyProgram(ROOT, FIRST);
   await settle();
   first = registered.splice(0);
@@ -233,7 +253,10 @@ test.before(async () => {
 
 test.after.always(async () => {
   agent.destroy();
-  if (!process.env.UNDERSTUDY_DOCKER_KEEP) await removeAll();
+  if (process.env.UNDERSTUDY_DOCKER_KEEP) return;
+  await removeAll();
+  // Left as found.
+  if (engineStarted) execFileSync("bash", [path.join(ROOT, "scripts", "docker-engine.sh"), "stop"], { stdio: "inherit", timeout: 60_000 });
 });
 
 test.serial("traffic is served through the HAProxy container", async (t) => {
@@ -256,7 +279,7 @@ test.serial("the shadow runs on its own host's network (and the backbone), live 
 
 test.serial("logical replication carries the write into the shadow's own store", async (t) => {
   const replica = `${PREFIX}-orders-store-host-3`;
-  const row = await until("the order in the shadow's store", async () => ((await psql(replica, `SELECT customer FROM orders WHERE id = ${orderId}`)) || undefined), 30_000);
+  const row = await until("the order in the shadow's store", async () => ((await psql(replica, `SELECT customer FROM orders WHERE id = ${orderId}`)) || undefined), 60_000);
   t.is(row, "ada");
   // The shadow reads it from there, through its own store.
   const r = await exec(engine, `${PREFIX}-orders-shadow-host-3`, ["wget", "-qO-", `http://127.0.0.1:18100/orders/${orderId}`]);
@@ -305,7 +328,7 @@ test.serial("mirroring reaches the shadow (copies marked, answered, never stored
   for (let i = 0; i < 40; i++) t.is((await call("GET", `/orders/${orderId}`)).status, 200);
   // About 36 expected: every read is copied except the ~10 % the canary share sends to the shadow itself.
   let count = 0;
-  const end = Date.now() + 20_000;
+  const end = Date.now() + 60_000;
   while (Date.now() < end && count < 25) {
     count = (await mirrored()) - before;
     await sleep(250);
@@ -315,16 +338,22 @@ test.serial("mirroring reaches the shadow (copies marked, answered, never stored
 });
 
 test.serial("kill -9 of a live container under load: no failed read", async (t) => {
-  let ok = 0;
+  // Reads before the kill and for at least 5 s and 100 reads after it (bounded: a minute), however
+  // slowly a contended machine serves them.
+  let before = 0;
+  let after = 0;
   const failures: string[] = [];
-  const stopAt = Date.now() + 8000;
-  let killed = false;
+  let killedAt = 0;
+  const giveUpAt = Date.now() + 60_000;
+  const done = () => Date.now() > giveUpAt || (killedAt > 0 && Date.now() - killedAt >= 5000 && after >= 100);
   const worker = async () => {
-    while (Date.now() < stopAt) {
+    while (!done()) {
+      const afterKill = killedAt > 0;
       try {
         const r = await call("GET", `/orders/${orderId}`);
-        if (r.status === 200) ok++;
-        else failures.push(`${r.status} ${r.body.slice(0, 80)}`);
+        if (r.status !== 200) failures.push(`${r.status} ${r.body.slice(0, 80)}`);
+        else if (afterKill) after++;
+        else before++;
       } catch (e) {
         failures.push((e as Error).message);
       }
@@ -334,13 +363,14 @@ test.serial("kill -9 of a live container under load: no failed read", async (t) 
   const killer = (async () => {
     await sleep(2000);
     await json(engine, "POST", `/containers/${PREFIX}-orders-live-host-1/kill?signal=SIGKILL`);
-    killed = true;
+    killedAt = Date.now();
   })();
   await Promise.all([worker(), worker(), worker(), killer]);
-  t.true(killed);
+  t.true(killedAt > 0);
   t.deepEqual(failures, []);
-  t.true(ok > 200, `${ok} reads served`);
-  t.log(`${ok} reads, ${failures.length} failed, live-host-1 killed after 2 s`);
+  t.true(before > 0, `${before} reads before the kill`);
+  t.true(after >= 100, `${after} reads after the kill, in ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+  t.log(`${before} reads before and ${after} after live-host-1 was killed (${((Date.now() - killedAt) / 1000).toFixed(1)} s), ${failures.length} failed`);
 });
 
 test.serial("the docker Observer reads the Prometheus container: instances with role and host, load", async (t) => {
@@ -351,7 +381,7 @@ test.serial("the docker Observer reads the Prometheus container: instances with 
     const o = await observer.observe(spec, Date.now());
     const inst = o.observations.services.orders ?? [];
     return inst.length === 3 && inst.every((x) => x.requestRate !== undefined) && (o.loads.orders ?? 0) > 0 ? o : undefined;
-  }, 60_000);
+  }, 120_000);
   const inst = seen.observations.services.orders;
   t.deepEqual(inst.map((x) => [x.role, x.host]).sort(), [["live", "host-1"], ["live", "host-2"], ["shadow", "host-3"]]);
   // The container killed above stays down (a killed container is not restarted by its policy): seen so.
@@ -364,7 +394,11 @@ test.serial("the rendered HAProxy configuration is valid for the haproxy in the 
   const lb = first.find((r) => r.type === CONTAINER && r.inputs.name === `${PREFIX}-orders-lb`)?.inputs ?? {};
   const uploads = list(lb.uploads).map((u) => ({ path: str(at(u, "file")), content: str(at(u, "content")) }));
   const cfg = uploads.find((u) => u.path.endsWith("haproxy.cfg"))?.path ?? "";
-  const { Id } = await json<{ Id: string }>(engine, "POST", `/containers/create?name=${PREFIX}-haproxy-check`, { Image: "understudy/haproxy:2.6", Cmd: ["sh", "-c", `haproxy -v | head -n 1; haproxy -c -f ${cfg}`] });
+  const { Id } = await json<{ Id: string }>(engine, "POST", `/containers/create?name=${PREFIX}-haproxy-check`, {
+    Image: "understudy/haproxy:2.6",
+    Cmd: ["sh", "-c", `haproxy -v | head -n 1; haproxy -c -f ${cfg}`],
+    HostConfig: { NetworkMode: "none" },
+  });
   await engine.request("PUT", `/containers/${Id}/archive?path=/`, tarOf(uploads), "application/x-tar");
   await json(engine, "POST", `/containers/${Id}/start`);
   const { StatusCode } = await json<{ StatusCode: number }>(engine, "POST", `/containers/${Id}/wait`);
