@@ -3,12 +3,16 @@
 import test from "ava";
 import axios, { type AxiosRequestConfig } from "axios";
 import { Registry } from "prom-client";
-import type { ServiceConfig } from "../../../demo/service/config";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { storeUrlFor, withSavedRole, type ServiceConfig } from "../../../demo/service/config";
 import { startService, type RunningService } from "../../../demo/service/server";
 import type { CreateResult, NewOrder, Order, Stats, Store } from "../../../demo/service/store";
 
 class MemoryStore implements Store {
   orders: Order[] = [];
+  warm?: () => Promise<void>;
   healthy = true;
   schemaCalls = 0;
   async ensureSchema(): Promise<void> {
@@ -167,6 +171,58 @@ test("shadow refuses direct writes until promoted by POST /admin/role", async (t
   t.is(sample(metrics, "understudy_role", { role: "shadow" }), 0);
   t.is((await http.post("/admin/role", { role: "shadow" })).status, 200);
   t.is((await http.post("/orders", { customer: "ann", amount: 3 })).status, 503);
+});
+
+test("promotion in place switches to the primary's store (schema checked, pool warmed) before the role flips, and keeps the role for a restart", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "role-"));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const roleFile = path.join(dir, "roles", "demo-h1.json");
+  const replica = new MemoryStore();
+  const primary = new MemoryStore();
+  let warmed = 0;
+  primary.warm = async () => void warmed++;
+  const opened: string[] = [];
+  const svc = await startService(config({ role: "shadow", databaseUrl: "postgres://r@127.0.0.1/replica", primaryDatabaseUrl: "postgres://p@127.0.0.1/primary", roleFile }), {
+    store: replica,
+    openStore: (url) => {
+      opened.push(url);
+      return url.endsWith("/primary") ? primary : replica;
+    },
+    registry: new Registry(),
+    defaultMetrics: false,
+    log: () => undefined,
+  });
+  t.teardown(() => svc.shutdown());
+  const http = client(svc.url);
+  // The primary does not answer: the shadow stays a shadow, on its replica, and says why.
+  primary.healthy = false;
+  const refused = await http.post("/admin/role", { role: "live", instance: "demo-live-h1" });
+  t.is(refused.status, 503);
+  t.like(refused.data, { role: "shadow", instance: "i1" });
+  t.is((await http.post("/orders", { customer: "ann", amount: 3 })).status, 503);
+  t.false(fs.existsSync(roleFile));
+  primary.healthy = true;
+  const p = await http.post("/admin/role", { role: "live", instance: "demo-live-h1" });
+  t.is(p.status, 200);
+  t.like(p.data, { role: "live", previous: "shadow", instance: "demo-live-h1" });
+  t.deepEqual(opened, ["postgres://p@127.0.0.1/primary", "postgres://p@127.0.0.1/primary"]);
+  t.true(primary.schemaCalls >= 1, "the schema is checked on the primary before the flip");
+  t.true(warmed >= 1, "the primary's pool is opened before the flip");
+  t.deepEqual((await http.get("/healthz")).data, { status: "ok", role: "live", instance: "demo-live-h1" });
+  t.is((await http.post("/orders", { customer: "ann", amount: 3 })).status, 201);
+  t.is(primary.orders.length, 1, "writes go to the primary");
+  t.is(replica.orders.length, 0, "never to the replica");
+  t.deepEqual(JSON.parse(fs.readFileSync(roleFile, "utf8")), { role: "live", instance: "demo-live-h1" });
+  t.is(fs.statSync(roleFile).mode & 0o777, 0o600);
+  // Promoting again is a no-op (the `up` repeats the runner's call).
+  t.is((await http.post("/admin/role", { role: "live", instance: "demo-live-h1" })).status, 200);
+  t.is(opened.length, 2);
+  // A restart reads the saved role over the environment's.
+  const restarted = withSavedRole(config({ role: "shadow", instance: "demo-shadow-h1" }), fs.readFileSync(roleFile, "utf8"));
+  t.deepEqual([restarted.role, restarted.instance], ["live", "demo-live-h1"]);
+  t.is(storeUrlFor({ databaseUrl: "r", primaryDatabaseUrl: "p" }, restarted.role), "p");
+  t.is(storeUrlFor({ databaseUrl: "r", primaryDatabaseUrl: "p" }, "shadow"), "r");
+  t.is(withSavedRole(config(), "not json").role, "live");
 });
 
 test("healthz: 503 when the database does not answer; faults, metrics", async (t) => {
