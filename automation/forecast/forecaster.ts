@@ -12,6 +12,7 @@ import { ModelFailure, PointModel, Periods, lastCleanValue, periodsFor } from ".
 import { Naive } from "./models/naive";
 import { Regression } from "./models/regression";
 import { SeasonalNaive, fitSeasonalNaive } from "./models/seasonal-naive";
+import { Stacker } from "./models/stacking";
 import { ResolvedOptions, resolveOptions } from "./options";
 import { prepare } from "./prepare";
 import { RecalibratorJSON, RiseRecalibrator, RiseSource } from "./recalibration";
@@ -186,7 +187,8 @@ export class PipelineForecaster implements Forecaster {
       }
     }
     const halfLife = o.halfLifeSteps ?? periods.daily ?? 48;
-    return { model: Ensemble.start(members, series, horizon, halfLife, o.ensemblePower), fallback: null, used: members.map((m) => m.kind) };
+    const stacker = o.stacking && members.length > 1 ? Stacker.start({ ...o.stacking, halfLife }, members.length, horizon) : null;
+    return { model: Ensemble.start(members, series, horizon, halfLife, o.ensemblePower, stacker), fallback: null, used: members.map((m) => m.kind) };
   }
 
   /** Forecasts with the model, or persistence for this tick if it fails (and says why). */

@@ -67,6 +67,39 @@ export function ridge(d: Design, weights: Float64Array, lambda: number): Float64
 }
 
 /**
+ * Minimises Σ wᵢ (yᵢ − xᵢ·β)² + λ Σⱼ sⱼ (βⱼ − β₀ⱼ)², where sⱼ is column j's weighted sum of squares:
+ * each coefficient is pulled toward its prior by the same relative amount, whatever its column's
+ * scale (a wild column must not pin the others). A column that is zero throughout keeps its prior.
+ */
+export function ridgeToward(d: Design, weights: Float64Array, lambda: number, prior: ArrayLike<number>): Float64Array {
+  const { x, y, rows, p } = d;
+  const a = new Float64Array(p * p);
+  const b = new Float64Array(p);
+  for (let r = 0; r < rows; r++) {
+    const w = weights[r];
+    if (w === 0) continue;
+    const o = r * p;
+    for (let i = 0; i < p; i++) {
+      const wxi = w * x[o + i];
+      b[i] += wxi * y[r];
+      for (let j = 0; j <= i; j++) a[i * p + j] += wxi * x[o + j];
+    }
+  }
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < i; j++) a[j * p + i] = a[i * p + j];
+    const squares = a[i * p + i];
+    if (squares > 0) {
+      a[i * p + i] += lambda * squares;
+      b[i] += lambda * squares * prior[i];
+    } else {
+      a[i * p + i] = 1;
+      b[i] = prior[i];
+    }
+  }
+  return choleskySolve(a, b, p);
+}
+
+/**
  * Least absolute deviations with a ridge penalty, by iteratively reweighted least squares: weights
  * 1 / max(|residual|, floor), starting from ordinary least squares. Median regression, so a forecast
  * is a conditional median (what MASE rewards) and spikes in the history pull it less than squares would.

@@ -2,6 +2,7 @@
 import { makeCalendar } from "./calendar";
 import { CalendarEvent, ForecastInputError, ForecastOptions, MemberKind } from "./types";
 import { LstmConfig } from "./models/lstm";
+import { DEFAULT_STACKING, StackingConfig } from "./models/stacking";
 
 export interface ResolvedOptions {
   seed: number;
@@ -22,6 +23,8 @@ export interface ResolvedOptions {
   members: MemberKind[];
   halfLifeSteps: number | null;
   ensemblePower: number;
+  /** Null: inverse-MSE weights only. The half-life is the ensemble's (set at fit). */
+  stacking: Omit<StackingConfig, "halfLife"> | null;
 }
 
 export const DEFAULT_LSTM: ResolvedOptions["lstm"] = {
@@ -63,6 +66,7 @@ export function resolveOptions(options: ForecastOptions = {}): ResolvedOptions {
     members: options.ensemble?.members ?? [...MEMBERS],
     halfLifeSteps: options.ensemble?.halfLifeSteps ?? null,
     ensemblePower: options.ensemble?.power ?? 2,
+    stacking: options.ensemble?.stacking === false ? null : { ...DEFAULT_STACKING, ...(options.ensemble?.stacking ?? {}) },
   };
   check(Number.isInteger(resolved.seed), "seed must be an integer");
   check(resolved.stepMs === null || positiveInt(resolved.stepMs), "stepMs must be a positive integer");
@@ -81,6 +85,8 @@ export function resolveOptions(options: ForecastOptions = {}): ResolvedOptions {
   check(resolved.members.length > 0 && resolved.members.every((m) => MEMBERS.includes(m)), `ensemble.members must be among ${MEMBERS.join(", ")}`);
   check(resolved.halfLifeSteps === null || resolved.halfLifeSteps > 0, "ensemble.halfLifeSteps must be positive");
   check(resolved.ensemblePower > 0, "ensemble.power must be positive");
+  const st = resolved.stacking;
+  check(st === null || (positiveInt(st.window) && positiveInt(st.minimum) && positiveInt(st.refitEvery) && st.lambda >= 0), "ensemble.stacking window, minimum and refitEvery must be positive integers and lambda non-negative");
   check(Array.isArray(resolved.events), "events must be an array");
   makeCalendar(resolved.timeZone, resolved.events);
   return resolved;

@@ -119,6 +119,11 @@ export interface ForecastOptions {
     halfLifeSteps?: number;
     /** Weights ∝ (recent MSE)^-power; 1 is classic inverse-MSE weighting. */
     power?: number;
+    /**
+     * Stacked weights per horizon, learned by least absolute deviations on resolved forecasts and
+     * shrunk toward the inverse-MSE weights (default on); false keeps the inverse-MSE weights only.
+     */
+    stacking?: false | { window?: number; minimum?: number; lambda?: number; refitEvery?: number };
   };
 }
 

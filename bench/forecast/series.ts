@@ -34,6 +34,21 @@ export const NAB_SERIES: SeriesSpec[] = [
   { key: "realAWSCloudwatch/rds_cpu_utilization_cc0c53.csv" },
 ];
 
+/**
+ * Tuning series (`--tune`): every design choice of the forecasting models (features, penalties,
+ * combination weights, LSTM settings) is compared on these only, never on NAB_SERIES above, so the
+ * evaluation series stay unseen by the choices.
+ */
+export const TUNING_SERIES: SeriesSpec[] = [
+  { key: "realAWSCloudwatch/ec2_cpu_utilization_5f5533.csv" },
+  { key: "realAWSCloudwatch/rds_cpu_utilization_e47b3b.csv" },
+  { key: "realAWSCloudwatch/ec2_network_in_257a54.csv" },
+  { key: "realTweets/Twitter_volume_GOOG.csv" },
+  { key: "realAdExchange/exchange-3_cpc_results.csv" },
+  { key: "realTraffic/occupancy_6005.csv" },
+  { key: "realAWSCloudwatch/grok_asg_anomaly.csv" },
+];
+
 /** Short display name: the file name without extension. */
 export function shortName(key: string): string {
   return key.replace(/^.*\//, "").replace(/\.csv$/, "");

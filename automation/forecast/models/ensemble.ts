@@ -1,9 +1,13 @@
 // The ensemble: members weighted per horizon by their recent out-of-sample mean squared error,
-// w ∝ MSE^-power, so a member that gets worse loses weight on its own. A member that cannot
-// forecast this tick (a diverged LSTM) is left out and the reason noted; the others carry on.
-import { Series } from "../series";
+// w ∝ MSE^-power, so a member that gets worse loses weight on its own. Once enough forecasts at a
+// horizon have been resolved, stacked weights (stacking.ts: least absolute deviations on the record
+// of resolved forecasts, shrunk toward those inverse-error weights) take over at that horizon.
+// A member that cannot forecast this tick (a diverged LSTM) is left out and the reason noted; the
+// others carry on with the inverse-error weights.
+import { IMPUTED, Series } from "../series";
 import { MemberKind } from "../types";
 import { ModelFailure, PointModel } from "./model";
+import { Stacker, StackerJSON } from "./stacking";
 
 export interface Member {
   kind: MemberKind;
@@ -25,6 +29,8 @@ export interface EnsembleJSON {
   /** Per member and horizon: exponentially weighted mean squared error (null until seen). */
   mse: (number | null)[][];
   pending: Pending[];
+  /** Stacked weights and their record; null for inverse-error weights only (absent before stacking existed). */
+  stacking?: StackerJSON | null;
 }
 
 export class Ensemble implements PointModel {
@@ -39,11 +45,12 @@ export class Ensemble implements PointModel {
     private readonly power: number,
     private readonly mse: number[][],
     private readonly pending: Pending[],
+    private readonly stacker: Stacker | null,
   ) {}
 
   /** Starts with equal weights; errors accumulate as outcomes arrive. */
-  static start(members: Member[], series: Series, horizon: number, halfLifeSteps: number, power: number): Ensemble {
-    const ensemble = new Ensemble(members, horizon, halfLifeSteps, power, members.map(() => new Array<number>(horizon).fill(NaN)), []);
+  static start(members: Member[], series: Series, horizon: number, halfLifeSteps: number, power: number, stacker: Stacker | null): Ensemble {
+    const ensemble = new Ensemble(members, horizon, halfLifeSteps, power, members.map(() => new Array<number>(horizon).fill(NaN)), [], stacker);
     ensemble.pending.push(ensemble.issue(series));
     return ensemble;
   }
@@ -51,17 +58,33 @@ export class Ensemble implements PointModel {
   static fromJSON(json: EnsembleJSON, restore: (kind: MemberKind, model: unknown) => PointModel): Ensemble {
     const members = json.members.map((m) => ({ kind: m.kind, model: restore(m.kind, m.model) }));
     const mse = json.mse.map((row) => row.map((v) => (v === null ? NaN : v)));
-    return new Ensemble(members, json.horizon, json.halfLifeSteps, json.power, mse, json.pending);
+    return new Ensemble(members, json.horizon, json.halfLifeSteps, json.power, mse, json.pending, json.stacking ? Stacker.fromJSON(json.stacking) : null);
   }
 
   get description(): string {
-    return `ensemble of ${this.members.map((m) => m.kind).join(", ")} (weights ∝ recent MSE^-${this.power} per horizon)`;
+    const stacked = this.stacker ? `; stacked by least absolute deviations once ${this.stacker.config.minimum} forecasts per horizon are resolved` : "";
+    return `ensemble of ${this.members.map((m) => m.kind).join(", ")} (weights ∝ recent MSE^-${this.power} per horizon${stacked})`;
   }
 
-  /** Weights at horizon `k` (1-based) among the members that could forecast at the latest origin. */
+  /**
+   * Weights at horizon `k` (1-based) among the members that could forecast at the latest origin. With
+   * stacked weights, persistence (naive) carries whatever the others leave of 1, and a weight may be
+   * negative; without a naive member that remainder is not shown.
+   */
   currentWeights(k: number): number[] {
     const latest = this.pending[this.pending.length - 1];
-    return this.weights(k, latest ? latest.forecasts.map((f) => f !== null) : undefined);
+    const available = latest ? latest.forecasts.map((f) => f !== null) : this.members.map(() => true);
+    const stacked = this.stackedWeights(k, available);
+    if (!stacked) return this.weights(k, available);
+    const naive = this.members.findIndex((m) => m.kind === "naive");
+    if (naive < 0) return stacked;
+    return stacked.map((w, m) => (m === naive ? 1 - stacked.reduce((sum, x, j) => (j === naive ? sum : sum + x), 0) : w));
+  }
+
+  /** Stacked weights at horizon `k`, when they are in force and every member could forecast. */
+  private stackedWeights(k: number, available: readonly boolean[]): number[] | null {
+    if (!this.stacker || !available.every(Boolean)) return null;
+    return this.stacker.weights(k);
   }
 
   /** Weights per member at horizon `k` (1-based), among `available` members. */
@@ -81,7 +104,13 @@ export class Ensemble implements PointModel {
     const available = forecasts.map((f) => f !== null);
     if (!available.some(Boolean)) throw new ModelFailure(`no ensemble member could forecast: ${this.notes.join("; ")}`);
     const out: number[] = [];
+    const current = series.value(series.end - 1);
     for (let k = 1; k <= h; k++) {
+      const stacked = this.stackedWeights(k, available);
+      if (stacked) {
+        out.push(Math.max(0, forecasts.reduce((sum, f, m) => sum + stacked[m] * ((f as number[])[k - 1] - current), current)));
+        continue;
+      }
       const w = this.weights(k, available);
       let value = 0;
       forecasts.forEach((f, m) => {
@@ -96,18 +125,26 @@ export class Ensemble implements PointModel {
     const i = series.end - 1;
     const y = series.value(i);
     const decay = 1 - Math.pow(2, -1 / this.halfLifeSteps);
-    if (series.flag(i) === 0) {
+    // The inverse-MSE weights learn from clean targets only; the stacked ones from every observed
+    // (not interpolated) target, spikes included (see stacking.ts).
+    const clean = series.flag(i) === 0;
+    if ((series.flag(i) & IMPUTED) === 0) {
       for (const p of this.pending) {
         const h = i - p.origin;
         if (h < 1 || h > this.horizon) continue;
-        p.forecasts.forEach((f, m) => {
-          if (f === null) return;
-          const e2 = (y - f[h - 1]) ** 2;
-          const prev = this.mse[m][h - 1];
-          this.mse[m][h - 1] = Number.isFinite(prev) ? prev + decay * (e2 - prev) : e2;
-        });
+        if (clean) {
+          p.forecasts.forEach((f, m) => {
+            if (f === null) return;
+            const e2 = (y - f[h - 1]) ** 2;
+            const prev = this.mse[m][h - 1];
+            this.mse[m][h - 1] = Number.isFinite(prev) ? prev + decay * (e2 - prev) : e2;
+          });
+        }
+        const forecasts = p.forecasts;
+        if (this.stacker && forecasts.every((f): f is number[] => f !== null)) this.stacker.resolve(h, forecasts.map((f) => f[h - 1]), series.value(p.origin), y);
       }
     }
+    this.stacker?.tick((k) => this.weights(k));
     while (this.pending.length > 0 && i - this.pending[0].origin >= this.horizon) this.pending.shift();
     for (const m of this.members) m.model.observe(series);
     this.pending.push(this.issue(series));
@@ -122,6 +159,7 @@ export class Ensemble implements PointModel {
       members: this.members.map((m) => ({ kind: m.kind, model: m.model.toJSON() })),
       mse: this.mse.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
       pending: this.pending,
+      stacking: this.stacker?.toJSON() ?? null,
     };
   }
 

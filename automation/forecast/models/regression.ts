@@ -33,6 +33,8 @@ export interface RegressionSpec {
   weekly: number | null;
   dailyHarmonics: number;
   weeklyHarmonics: number;
+  /** Local-median windows (absent in models saved before they existed: none). */
+  medians?: number[];
 }
 
 export interface RegressionJSON {
@@ -46,6 +48,12 @@ export interface RegressionJSON {
 const LAGS = [1, 2, 3, 6, 12];
 /** Local means over this many slots, against the current load. */
 const MEANS = [6, 24, 72];
+/**
+ * Local medians over this many slots, against the current load: on spiky series (CPU, network bytes)
+ * the median of the last hour is a far better anchor than the last value or any mean, and no linear
+ * combination of lags and means can express it.
+ */
+const MEDIANS = [6, 12];
 /** Ridge penalty relative to each feature's own scale: a light shrink toward persistence. */
 const LAMBDA = 0.01;
 const LAD_ITERATIONS = 4;
@@ -60,6 +68,8 @@ interface View {
   z(i: number): number;
   /** Mean of z over the m slots ending at i. */
   mean(i: number, m: number): number;
+  /** Median of z over the m slots ending at i. */
+  median(i: number, m: number): number;
   anomalous(i: number): boolean;
   series: Series;
 }
@@ -69,6 +79,7 @@ function featureCount(spec: RegressionSpec): number {
     1 +
     LAGS.length +
     MEANS.length +
+    (spec.medians ?? []).length +
     (spec.dailyLags > 0 ? 3 : 0) +
     (spec.weekly !== null ? 2 : 0) +
     4 * spec.dailyHarmonics +
@@ -79,7 +90,7 @@ function featureCount(spec: RegressionSpec): number {
 
 /** Slots before an origin that its features read. */
 function lookback(spec: RegressionSpec): number {
-  return Math.max(LAGS[LAGS.length - 1], MEANS[MEANS.length - 1], spec.dailyLags * (spec.daily ?? 0), spec.weekly ?? 0);
+  return Math.max(LAGS[LAGS.length - 1], MEANS[MEANS.length - 1], ...(spec.medians ?? []), spec.dailyLags * (spec.daily ?? 0), spec.weekly ?? 0);
 }
 
 /** Features of origin i for the target i + k, written into `out` from `offset`. */
@@ -92,6 +103,7 @@ function features(spec: RegressionSpec, view: View, i: number, k: number, out: F
   out[c++] = 1;
   for (const l of LAGS) out[c++] = (view.z(i - l) - zi) * s;
   for (const m of MEANS) out[c++] = (view.mean(i, m) - zi) * s;
+  for (const m of spec.medians ?? []) out[c++] = (view.median(i, m) - zi) * s;
   if (spec.dailyLags > 0) {
     const d = spec.daily as number;
     let sum = 0;
@@ -143,6 +155,7 @@ function historyView(spec: RegressionSpec, series: Series): View {
   return {
     z: (i) => z[i - first],
     mean: (i, m) => (prefix[i - first + 1] - prefix[i - first + 1 - m]) / m,
+    median: (i, m) => windowMedian(z, i - first, m),
     anomalous: (i) => (series.flag(i) & ANOMALY) !== 0,
     series,
   };
@@ -220,6 +233,7 @@ export class Regression implements PointModel {
         for (let x = i - m + 1; x <= i; x++) sum += z(x);
         return sum / m;
       },
+      median: (i, m) => windowMedian(Float64Array.from({ length: m }, (_, x) => z(i - m + 1 + x)), m - 1, m),
       anomalous: (i) => i <= last && (series.flag(i) & ANOMALY) !== 0,
       series,
     };
@@ -265,6 +279,7 @@ export class Regression implements PointModel {
     else if (w !== null && weekly === null) notes.push("regression: under two weeks of history; no weekly features");
     const seasonal = {
       horizon,
+      medians: MEDIANS,
       daily: dailyLags > 0 ? d : null,
       dailyLags,
       weekly,
@@ -272,7 +287,7 @@ export class Regression implements PointModel {
       weeklyHarmonics: weekly !== null ? WEEKLY_HARMONICS : 0,
     };
     // Without seasonal features too: on a noisy series they can cost more in variance than they bring.
-    const forms = dailyLags > 0 ? [seasonal, { horizon, daily: null, dailyLags: 0, weekly: null, dailyHarmonics: 0, weeklyHarmonics: 0 }] : [seasonal];
+    const forms = dailyLags > 0 ? [seasonal, { horizon, medians: MEDIANS, daily: null, dailyLags: 0, weekly: null, dailyHarmonics: 0, weeklyHarmonics: 0 }] : [seasonal];
     const start = series.first + Math.max(LAGS[LAGS.length - 1], MEANS[MEANS.length - 1], dailyLags * (d ?? 0), weekly ?? 0);
     const split = series.end - Math.floor(n * VALIDATION_SHARE);
     if (split - start < 10 * horizon) return `history of ${n} slots is too short (needs ${start - series.first + 10 * horizon + Math.floor(n * VALIDATION_SHARE)})`;
@@ -293,6 +308,13 @@ export class Regression implements PointModel {
     const spec = (best as { spec: RegressionSpec }).spec;
     return new Regression(spec, fitCoefficients(spec, historyView(spec, series), start, series.end));
   }
+}
+
+/** Median of the m values of `z` ending at index `end`. */
+function windowMedian(z: Float64Array, end: number, m: number): number {
+  const sorted = z.slice(end - m + 1, end + 1).sort();
+  const mid = m >> 1;
+  return m % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Median absolute one-step change of clean slots in the given space (1 when the series is flat). */
