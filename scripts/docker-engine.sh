@@ -23,6 +23,9 @@ start() {
     sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # The package's own engine (started by its init script where no policy-rc.d forbids it) is not
+    # ours: stopped, as setup.sh does for the stack's packages. An engine installed before is left alone.
+    if [[ " ${need[*]} " == *" docker.io "* ]]; then $sudo_cmd service docker stop >/dev/null 2>&1 || true; fi
   fi
   answers && { echo "$DOCKER_HOST"; return; }
   mkdir -p "$D/data" "$D/exec"

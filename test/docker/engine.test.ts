@@ -25,9 +25,9 @@ const OWN_ENGINE = process.env.UNDERSTUDY_DOCKER_HOST === undefined;
 const DOCKER_HOST = process.env.UNDERSTUDY_DOCKER_HOST ?? `unix://${process.env.UNDERSTUDY_DOCKER_DIR ?? path.join(ROOT, ".toolchain", "docker")}/docker.sock`;
 const STACK = "dockertest";
 const PREFIX = `understudy-${STACK}`;
-// Ports of this test file only (30xxx: no other test uses them; below the ephemeral range, so no
-// test running beside this one under ava is handed them). The containers' own networks are the
-// engine's (10.214.0.0/16, names prefixed understudy-dockertest-), nothing on the host's loopback.
+// Ports of this test file only (no other test file uses them; bench:replication does). Below the
+// ephemeral range, so no test running beside this one under ava is handed them. The containers' own
+// networks are the engine's (10.214.0.0/16, names prefixed understudy-dockertest-).
 const FRONTEND = 30080;
 const STATS = 30404;
 const PROMETHEUS = 30090;
