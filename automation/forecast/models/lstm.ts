@@ -1,6 +1,10 @@
 // The design's neural model: a brain.js LSTMTimeStep reading a window of steps, each step carrying
-// the scaled load, time of day and day of week (sin/cos), an event flag, an anomaly flag and, when the
-// history allows, the load one day before the step being forecast. It forecasts all calibrated
+// the load's change from the slot before and its distance from its last hour's mean, time of day and
+// day of week (sin/cos), an event flag, an anomaly flag and, when the history allows, the load one day
+// before the step being forecast against the current one. Every load input and target is a difference
+// divided by the typical change over the horizon and clipped: the network never sees the load's level,
+// so a level it was not trained on (a shift, a spike) cannot throw it out of its range, and a spike
+// in the targets cannot dominate training. It forecasts all calibrated
 // horizons at once (one output per step ahead, as changes from the current load), so a forecast is a
 // single pass and errors do not compound through fed-back outputs. Several networks from different
 // seeds are trained on the same windows and averaged: small LSTMs vary a lot with their initial
@@ -33,8 +37,11 @@ export interface LstmConfig {
 export interface LstmJSON {
   kind: "lstm";
   config: LstmConfig;
-  low: number;
-  high: number;
+  /** Typical absolute change over the horizon: load differences are divided by it. */
+  scale?: number;
+  /** Models saved before the level-free inputs had a range (low, high) and no scale: not usable. */
+  low?: number;
+  high?: number;
   /** Daily period used for the lag input, or null without it. */
   lagPeriod: number | null;
   trainingError: number;
@@ -43,16 +50,33 @@ export interface LstmJSON {
 
 /** Training windows needed before the LSTM is worth training at all. */
 const MIN_WINDOWS = 20;
+/** Slots of the local mean an input compares the load with. */
+const MEAN_SLOTS = 12;
+/** Scaled differences beyond this are clipped (inputs and targets). */
+const CLIP = 4;
 
 const TAU = 2 * Math.PI;
 
-/** Inputs for slot i, given the scaled load at any slot (history or already-forecast future). */
-function features(series: Series, z: (i: number) => number, i: number, lagOffset: number | null, known: boolean): Float32Array {
+const clip = (x: number): number => (x > CLIP ? CLIP : x < -CLIP ? -CLIP : x);
+
+/** Inputs for slot i, given the load at any slot (history or already-forecast future) and the scale. */
+function features(series: Series, u: (i: number) => number, scale: number, i: number, lagOffset: number | null, known: boolean): Float32Array {
   const { dayFraction, weekday, event } = series.calendarAt(i);
   const week = (weekday + dayFraction) / 7;
   const anomalous = known && series.flag(i) !== 0 ? 1 : 0;
-  const row = [z(i), Math.sin(TAU * dayFraction), Math.cos(TAU * dayFraction), Math.sin(TAU * week), Math.cos(TAU * week), event === null ? 0 : 1, anomalous];
-  if (lagOffset !== null) row.push(z(i + lagOffset));
+  let mean = 0;
+  for (let j = i - MEAN_SLOTS + 1; j <= i; j++) mean += u(j) / MEAN_SLOTS;
+  const row = [
+    clip((u(i) - u(i - 1)) / scale),
+    clip((u(i) - mean) / scale),
+    Math.sin(TAU * dayFraction),
+    Math.cos(TAU * dayFraction),
+    Math.sin(TAU * week),
+    Math.cos(TAU * week),
+    event === null ? 0 : 1,
+    anomalous,
+  ];
+  if (lagOffset !== null) row.push(clip((u(i + lagOffset) - u(i)) / scale));
   return Float32Array.from(row);
 }
 
@@ -60,8 +84,8 @@ export class Lstm implements PointModel {
   private constructor(
     readonly config: LstmConfig,
     private readonly nets: Net[],
-    private readonly low: number,
-    private readonly high: number,
+    /** Null for a model saved before the level-free inputs: it cannot forecast until refitted. */
+    private readonly scale: number | null,
     private readonly lagPeriod: number | null,
     /** Mean over the networks of their last epoch's error per output. */
     readonly trainingError: number,
@@ -75,16 +99,12 @@ export class Lstm implements PointModel {
       net.fromJSON(saved);
       return net;
     });
-    return new Lstm(json.config, nets, json.low, json.high, json.lagPeriod, json.trainingError);
+    return new Lstm(json.config, nets, json.scale ?? null, json.lagPeriod, json.trainingError);
   }
 
   get description(): string {
     const c = this.config;
     return `lstm (window ${c.window}, hidden ${c.hiddenSize}, ${c.iterations} iterations, ${this.nets.length} network(s) averaged, ${this.lagPeriod ? "with" : "without"} daily lag input; training error ${this.trainingError.toPrecision(3)})`;
-  }
-
-  private scale(v: number): number {
-    return (v - this.low) / (this.high - this.low);
   }
 
   /** Offset from a step to the slot whose load is its lag input: one day before the horizon's end. */
@@ -94,14 +114,16 @@ export class Lstm implements PointModel {
 
   forecast(series: Series, h: number): number[] {
     const { window, horizon } = this.config;
+    const scale = this.scale;
+    if (scale === null) throw new ModelFailure("lstm saved in an older format (scaled levels): refit needed");
     const last = series.end - 1;
     const extension: number[] = [];
-    const z = (i: number): number => (i <= last ? this.scale(series.value(i)) : extension[i - last - 1]);
+    const u = (i: number): number => (i <= last ? series.value(i) : extension[i - last - 1]);
     let origin = last;
     while (extension.length < h) {
       const inputs = Array.from({ length: window }, (_, s) => {
         const i = origin - window + 1 + s;
-        return features(series, z, i, this.lagOffset, i <= last);
+        return features(series, u, scale, i, this.lagOffset, i <= last);
       });
       const mean = new Array<number>(horizon).fill(0);
       for (const net of this.nets) {
@@ -109,11 +131,11 @@ export class Lstm implements PointModel {
         inputs.forEach((x, s) => (out = net.model.equations[s].runInput(x).weights));
         for (let k = 0; k < horizon; k++) mean[k] += out[k] / this.nets.length;
       }
-      const current = z(origin);
-      for (let k = 0; k < horizon; k++) extension.push(current + mean[k]);
+      const current = u(origin);
+      for (let k = 0; k < horizon; k++) extension.push(Math.max(current + scale * mean[k], 0));
       origin += horizon;
     }
-    const values = extension.slice(0, h).map((s) => Math.max(this.low + s * (this.high - this.low), 0));
+    const values = extension.slice(0, h);
     if (!values.every(Number.isFinite)) throw new ModelFailure("lstm output is NaN or infinite (diverged)");
     return values;
   }
@@ -126,8 +148,7 @@ export class Lstm implements PointModel {
     return {
       kind: "lstm",
       config: this.config,
-      low: this.low,
-      high: this.high,
+      ...(this.scale === null ? {} : { scale: this.scale }),
       lagPeriod: this.lagPeriod,
       trainingError: this.trainingError,
       nets: this.nets.map((net) => net.toJSON()),
@@ -142,7 +163,8 @@ export class Lstm implements PointModel {
     const { window, horizon } = config;
     const first = series.first;
     const last = series.end - 1;
-    const windowsWith = (lag: number | null): number => last - horizon - (first + window - 1 + (lag === null ? 0 : Math.max(0, lag - horizon))) + 1;
+    // A window's first slot reads MEAN_SLOTS − 1 slots before it, and (with the lag) a day minus the horizon.
+    const windowsWith = (lag: number | null): number => last - horizon - (first + window - 1 + Math.max(MEAN_SLOTS - 1, lag === null ? 0 : lag - horizon)) + 1;
     let lagPeriod = config.dailyLagInput && periods.daily !== null && periods.daily > horizon ? periods.daily : null;
     if (lagPeriod !== null && windowsWith(lagPeriod) < MIN_WINDOWS) {
       notes.push("lstm: under a day of history beyond the window; trained without the daily lag input");
@@ -152,13 +174,8 @@ export class Lstm implements PointModel {
     if (available < MIN_WINDOWS) {
       return `history of ${last - first + 1} slots is too short for window ${window} + horizon ${horizon} (needs ${window + horizon + MIN_WINDOWS - 1})`;
     }
-    const clean: number[] = [];
-    for (let i = first; i <= last; i++) if (series.flag(i) === 0) clean.push(series.value(i));
-    const low = quantile(clean.length > 0 ? clean : [series.value(last)], 0.01);
-    let high = quantile(clean.length > 0 ? clean : [series.value(last)], 0.99);
-    if (high - low < 1e-9 * (Math.abs(low) + 1)) high = low + 1;
-    const scale = (v: number): number => (v - low) / (high - low);
-    const z = (i: number): number => scale(series.value(i));
+    const scale = changeScale(series, horizon);
+    const u = (i: number): number => series.value(i);
     const lagOffset = lagPeriod === null ? null : horizon - lagPeriod;
 
     const lastEnd = last - horizon;
@@ -170,21 +187,38 @@ export class Lstm implements PointModel {
     for (const e of ends) {
       for (let i = e - window + 1; i <= e; i++) {
         if (inputs.has(i)) continue;
-        inputs.set(i, features(series, z, i, lagOffset, true));
-        targets.set(i, Float32Array.from({ length: horizon }, (_, k) => z(i + k + 1) - z(i)));
+        inputs.set(i, features(series, u, scale, i, lagOffset, true));
+        targets.set(i, Float32Array.from({ length: horizon }, (_, k) => clip((u(i + k + 1) - u(i)) / scale)));
       }
     }
 
     const nets: Net[] = [];
     const errors: number[] = [];
     for (let k = 0; k < config.networks; k++) {
-      const trained = trainNetwork(config, config.seed + k, lagPeriod === null ? 7 : 8, ends, inputs, targets);
+      const trained = trainNetwork(config, config.seed + k, lagPeriod === null ? 8 : 9, ends, inputs, targets);
       if (typeof trained === "string") return trained;
       nets.push(trained.net);
       errors.push(trained.error);
     }
-    return new Lstm(config, nets, low, high, lagPeriod, errors.reduce((a, b) => a + b, 0) / errors.length);
+    return new Lstm(config, nets, scale, lagPeriod, errors.reduce((a, b) => a + b, 0) / errors.length);
   }
+}
+
+/**
+ * Median absolute change over `horizon` slots between clean slots: the unit of every load input and
+ * target, so a typical horizon's move is about 1 whatever the load's units.
+ */
+function changeScale(series: Series, horizon: number): number {
+  const changes: number[] = [];
+  for (let i = series.first; i + horizon < series.end; i++) {
+    if (series.flag(i) !== 0 || series.flag(i + horizon) !== 0) continue;
+    const change = Math.abs(series.value(i + horizon) - series.value(i));
+    if (Number.isFinite(change)) changes.push(change);
+  }
+  const typical = changes.length > 0 ? quantile(changes, 0.5) : 0;
+  if (typical > 0) return typical;
+  // A flat history: any positive unit will do, relative to the level so it is not lost in rounding.
+  return 1e-3 * (Math.abs(series.value(series.end - 1)) || 1);
 }
 
 /** Trains one network on the given windows; a reason instead when training diverges. */
