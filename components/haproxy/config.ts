@@ -14,6 +14,26 @@ export const MIRROR_SCRIPT = path.join(ROOT, "components", "haproxy", "mirror.lu
 /** Mirror copies in flight at most, per load balancer; the excess is dropped and counted. */
 export const MIRROR_MAX_IN_FLIGHT = 64;
 
+/**
+ * How long HAProxy keeps an idle client connection open, and the shorter time it announces to clients
+ * (`Keep-Alive: timeout=`). A client that reuses a connection the server is closing at that moment
+ * gets a reset (nothing was answered, so the request cannot be told apart from a lost one). The side
+ * that closes an idle connection must therefore be the client: clients close theirs after a few
+ * seconds (Node's global agent 5 s, undici 4 s) or at the announced time minus a margin, and this
+ * server waits 10 s longer than it announces, so a client whose event loop or scheduler was stalled
+ * by a busy machine still closes first.
+ */
+export const CLIENT_KEEP_ALIVE_S = 30;
+export const CLIENT_KEEP_ALIVE_ANNOUNCED_S = 20;
+
+/** Longest a health check may take to answer (after its connect) before it counts as failed. */
+export const CHECK_TIMEOUT_MS = 2500;
+
+/** Requests one server handles at once; more wait in HAProxy's queue (`timeout queue`). Twice the demo
+ * service's database pool (10): enough to keep it busy, few enough that its health check is not queued
+ * behind a pile-up inside the process. */
+export const SERVER_MAXCONN = 20;
+
 export interface ServerLine {
   name: string;
   address: string;
@@ -88,7 +108,15 @@ export function renderHaproxy(l: HaproxyLayout): string {
     "  option httpchk",
     `  http-check send meth GET uri ${s.healthPath}`,
     "  http-check expect status 200",
-    `  default-server check inter ${inter} fastinter ${Math.max(100, Math.floor(inter / 4))} downinter ${inter} fall 2 rise 2 ${l.serverOptions}`,
+    // A health check answers "is this process able to serve", not "is it fast right now": on a busy
+    // machine the only live instance once took over 1 s to answer /healthz behind 64 requests and was
+    // marked down (its check timed out at `inter`), and every write went to the read-only shadows (503).
+    // So a check may take CHECK_TIMEOUT_MS, and each server takes at most SERVER_MAXCONN requests at a
+    // time (the rest wait in HAProxy's queue, where a freed slot on any server takes them), which keeps
+    // its event loop short enough to answer the check. A dead process is still out at once: its
+    // refused connections mark it down (observe layer4) before any check.
+    "  timeout check " + CHECK_TIMEOUT_MS + "ms",
+    `  default-server check inter ${inter} fastinter ${Math.max(100, Math.floor(inter / 4))} downinter ${inter} fall 2 rise 2 maxconn ${SERVER_MAXCONN} ${l.serverOptions}`,
     ...servers,
     "",
   ];
@@ -99,6 +127,9 @@ export function renderHaproxy(l: HaproxyLayout): string {
     "  log stdout format raw local0 notice",
     ...l.global,
     "  maxconn 4000",
+    // A former worker after a reload serves its connections until each has ended (idle ones after their
+    // next response, below); this bounds it well past the longest request plus the keep-alive time.
+    `  hard-stop-after ${2 * CLIENT_KEEP_ALIVE_S + 30}s`,
     `  lua-load ${l.mirrorScript}`,
     "",
     ...l.preamble,
@@ -114,6 +145,7 @@ export function renderHaproxy(l: HaproxyLayout): string {
     "  timeout client 30s",
     "  timeout server 30s",
     "  timeout http-request 10s",
+    `  timeout http-keep-alive ${CLIENT_KEEP_ALIVE_S}s`,
     "  timeout queue 5s",
     // On a reload, an idle keep-alive client connection is closed after its next response, never
     // under a request the client is sending at that moment (no connection reset seen by clients).
@@ -131,6 +163,9 @@ export function renderHaproxy(l: HaproxyLayout): string {
     `frontend fe_${s.name}`,
     `  bind ${l.frontendBind}`,
     "  option http-buffer-request",
+    // Keep-Alive is hop by hop: the service's own (its keep-alive with HAProxy) must not reach clients
+    // as if it described this connection. Announce HAProxy's, shorter than it really waits (see above).
+    `  http-response set-header Keep-Alive timeout=${CLIENT_KEEP_ALIVE_ANNOUNCED_S}`,
     ...["shadow_weight", "mirror_pct:mirror_percent", "mirror_cap:mirror_body_cap", "mirror_max:mirror_max_inflight"].map((kv) => {
       const [v, k = v] = kv.split(":");
       return `  http-request set-var(txn.${v}) str(${k}),map_str_int(${l.routingMap},0)`;

@@ -4,7 +4,7 @@ import type { LoadOptions } from "./run";
 export const USAGE = `usage: node dist/demo/loadgen/main.js --target URL (--rps N | --trace CSV [--compress F]
          [--base-rps N --peak-rps N | --scale absolute] [--trace-start TIMESTAMP]) --duration SEC
          [--write-ratio 0.2] [--arrivals uniform|poisson] [--max-requests N] [--max-sockets 64]
-         [--timeout-ms 5000] [--late-ms 10] [--seed N] [--header 'Name: value']... [--out results.jsonl] [--json]`;
+         [--idle-timeout-ms 5000] [--timeout-ms 5000] [--late-ms 10] [--seed N] [--header 'Name: value']... [--out results.jsonl] [--json]`;
 
 export interface CliOptions {
   load: LoadOptions;
@@ -16,7 +16,7 @@ export class UsageError extends Error {}
 
 const FLAGS = new Set([
   "target", "rps", "trace", "compress", "base-rps", "peak-rps", "scale", "trace-start", "duration", "write-ratio",
-  "arrivals", "max-requests", "max-sockets", "timeout-ms", "late-ms", "seed", "header", "out",
+  "arrivals", "max-requests", "max-sockets", "idle-timeout-ms", "timeout-ms", "late-ms", "seed", "header", "out",
 ]);
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -84,6 +84,7 @@ export function parseArgs(argv: string[]): CliOptions {
     writeRatio: num("write-ratio", { min: 0, max: 1 }),
     maxRequests: num("max-requests", { integer: true, min: 1 }),
     maxSockets: num("max-sockets", { integer: true, min: 1 }),
+    idleTimeoutMs: num("idle-timeout-ms", { integer: true, min: 1 }),
     timeoutMs: num("timeout-ms", { integer: true, min: 1 }),
     lateMs: num("late-ms", { min: 0 }),
     seed: num("seed", { integer: true }),
