@@ -4,7 +4,7 @@
 // warm up on mirrored traffic. A role change (promotion, demotion, a rollout's swap) costs what the
 // platform's implementation costs (SimParams.promotion): a restart from cold, or a warm flip.
 import type { InstanceObservation } from "../decide";
-import { ClusterView, InstanceView, SimAction, SimParams, SimRole, promotionReadySec } from "./types";
+import { ClusterView, InstanceView, SimAction, SimParams, SimRole, roleChange } from "./types";
 
 /** p99 reported by an overloaded instance: its clients time out. */
 const TIMEOUT_MS = 10_000;
@@ -113,9 +113,10 @@ export class Cluster {
   /** A role change as the platform implements it: in place and warm, or a restart from cold. */
   private changeRole(x: Instance, role: SimRole, now: number): void {
     x.role = role;
-    if (this.p.promotion.keepsWarmth) return;
+    const how = roleChange(this.p, role);
+    x.readyAt = Math.max(x.readyAt, now + how.readySec * 1000);
+    if (how.keepsWarmth) return;
     x.warmth = 0;
-    x.readyAt = Math.max(x.readyAt, now + promotionReadySec(this.p) * 1000);
     this.restarts++;
   }
 

@@ -13,24 +13,33 @@ export interface PromotionModel {
   readySec: number | "coldStart";
   /** True when the instance keeps the shadow's warmth; false when it starts cold. */
   keepsWarmth: boolean;
+  /** A demotion (live → shadow), when the platform does it differently from a promotion. */
+  demotion?: { readySec: number | "coldStart"; keepsWarmth: boolean };
   /** What the platform does, for the report. */
   how: string;
 }
 
 /**
- * Promotion (and demotion, and a completed rollout's role swap) per platform. Local: a config change
- * + up stops the shadow's process and starts a fresh live one on the same address
- * (local/impl/process.ts). Kubernetes, docker, aws: the host moves from the shadow pool to the live one,
- * so the live Deployment / container / ASG gets a new pod, container or VM. A warm flip (role through the
- * service's admin endpoint, a pod relabelled into the live selector) is what issue 12 asks for; it is
- * listed so the benchmark can show what it would be worth, not because a platform does it yet.
+ * Promotion (and demotion, and a completed rollout's role swap) per platform. Local: the running shadow
+ * turns live in place (its role through the service's admin endpoint, HAProxy's runtime API, the store
+ * switched to the primary; the `up` updates the process resource in place: local/runtime/promotion.ts,
+ * local/impl/process.ts), serving within a second (bench:warm); a demotion still restarts the process,
+ * since the replica it must read is created by the same `up`. Kubernetes, docker, aws: the host moves
+ * from the shadow pool to the live one, so the live Deployment / container / ASG gets a new pod,
+ * container or VM. "warm-flip" is a warm change both ways (a pod relabelled into the live selector and
+ * back): what the benchmark shows it would be worth where a platform does not do it.
  */
 export const PROMOTION: Record<"local" | "kubernetes" | "docker" | "aws" | "warm-flip", PromotionModel> = {
-  local: { readySec: "coldStart", keepsWarmth: false, how: "config change + up: the shadow's process is stopped and a fresh live one started (cold)" },
+  local: {
+    readySec: 1,
+    keepsWarmth: true,
+    demotion: { readySec: "coldStart", keepsWarmth: false },
+    how: "the running shadow turns live in place (admin endpoint + HAProxy runtime API, serving within 1 s, warm); a demotion restarts the process (cold)",
+  },
   kubernetes: { readySec: "coldStart", keepsWarmth: false, how: "the host moves from the shadow Deployment to the live one: a new pod (cold)" },
   docker: { readySec: "coldStart", keepsWarmth: false, how: "the container is recreated with the live role (cold)" },
   aws: { readySec: "coldStart", keepsWarmth: false, how: "the live ASG launches an instance, the shadow ASG stops one (cold)" },
-  "warm-flip": { readySec: 0, keepsWarmth: true, how: "the running shadow becomes live in place (not implemented by any platform yet)" },
+  "warm-flip": { readySec: 0, keepsWarmth: true, how: "role changes in place both ways, promotion and demotion (local promotes so, but restarts a demoted instance)" },
 };
 
 export interface SimParams {
@@ -74,8 +83,14 @@ export const DEFAULT_SIM_PARAMS: SimParams = {
   maxInstances: 200,
 };
 
-/** Seconds a promotion (or demotion) takes before the instance serves in its new role. */
-export const promotionReadySec = (p: SimParams): number => (p.promotion.readySec === "coldStart" ? p.coldStartSec : p.promotion.readySec);
+/** How the platform changes an instance's role to `to`: a promotion (to live) or a demotion. */
+export function roleChange(p: SimParams, to: SimRole): { readySec: number; keepsWarmth: boolean } {
+  const m = to === "live" ? p.promotion : (p.promotion.demotion ?? p.promotion);
+  return { readySec: m.readySec === "coldStart" ? p.coldStartSec : m.readySec, keepsWarmth: m.keepsWarmth };
+}
+
+/** Seconds a promotion takes before the instance serves in its new role. */
+export const promotionReadySec = (p: SimParams): number => roleChange(p, "live").readySec;
 
 export type SimRole = "live" | "shadow";
 

@@ -1,6 +1,7 @@
 // `npm run bench:simulate [-- --series file.csv ...] [-- --forecaster ensemble] [-- --tune]`
 // Replays the evaluation NAB traces (or the given CSVs) on the virtual cluster with reactive-hpa, phpa,
-// understudy (local promotion), understudy-warm (a warm flip) and oracle at each cold start, and writes
+// understudy (the local platform: warm promotion, cold demotion), understudy-warm (a warm flip both ways)
+// and oracle at each cold start, and writes
 // bench/results/simulate.json, simulate.md and one SVG per series under bench/results/simulate/.
 // Prints the target checks. --tune runs the policy grid on the tuning traces instead
 // (bench/results/simulate-tuning.json and .md).

@@ -97,9 +97,9 @@ export const understudy = (s: PreparedSeries, policy: Policy, name = "understudy
 export const oracle = (s: PreparedSeries, p: SimParams): Oracle => new Oracle(s.trace, p, TARGET_UTILISATION);
 
 /**
- * Every strategy at every cold start: reactive-hpa, phpa, understudy on the local platform's promotion
- * (a cold restart), understudy-warm (the same decisions with a warm flip: what issue 12's warm
- * promotion would be worth), oracle.
+ * Every strategy at every cold start: reactive-hpa, phpa, understudy on the local platform's role
+ * changes (promotion warm in place, demotion a cold restart), understudy-warm (the same decisions with
+ * a warm flip both ways), oracle.
  */
 export function runSeries(s: PreparedSeries, policy: Policy = benchPolicy()): SeriesRun {
   const { name, trace } = s;

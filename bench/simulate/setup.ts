@@ -5,7 +5,7 @@ import { DEFAULT_POLICY, Policy, parsePolicy } from "../../automation/decide";
 import { DEFAULT_HPA, DEFAULT_SIM_PARAMS, HpaOptions, PROMOTION, SimParams } from "../../automation/simulate";
 import { NAB_SERIES, SeriesSpec } from "../forecast/series";
 
-/** The cluster as the local platform implements it: a promotion restarts the shadow cold. */
+/** The cluster as the local platform implements it: a promotion is warm and in place, a demotion restarts cold. */
 export const PARAMS: SimParams = { ...DEFAULT_SIM_PARAMS, promotion: PROMOTION.local };
 
 /** The cold start decides the outcome, so every result is given at each of these (PARAMS' is the headline). */

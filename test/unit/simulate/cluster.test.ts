@@ -44,9 +44,23 @@ test("with a warm flip, a mirrored shadow warms up and is promoted at full capac
   t.is(c.restarts, 0);
 });
 
-test("on the local platform a promotion restarts the shadow: nothing for a cold start, then cold", (t) => {
+test("on the local platform a promotion is warm and in place, a demotion restarts cold", (t) => {
   t.is(P.promotion, PROMOTION.local);
   const c = new Cluster(P, T, 1);
+  c.apply([{ kind: "setShadows", count: 1 }, { kind: "setMirror", percent: 100 }], T);
+  c.warm(sec(120), 60);
+  const id = c.measure(sec(180), 50).view.observations.find((o) => o.role === "shadow")?.instance ?? "";
+  c.apply([{ kind: "promote", id }], sec(180));
+  t.is(c.restarts, 0);
+  t.like(c.measure(sec(181), 50).view.instances.find((x) => x.id === id), { role: "live", ready: true, warmth: 1 });
+  t.is(c.measure(sec(181), 50).load.liveCapacity, 200, "serving at full capacity a second after the decision");
+  c.apply([{ kind: "demote", id }], sec(181));
+  t.is(c.restarts, 1);
+  t.like(c.measure(sec(182), 50).view.instances.find((x) => x.id === id), { role: "shadow", ready: false, readyAt: sec(181 + 120), warmth: 0 });
+});
+
+test("on kubernetes (a new pod) a promotion restarts the shadow: nothing for a cold start, then cold", (t) => {
+  const c = new Cluster({ ...P, promotion: PROMOTION.kubernetes }, T, 1);
   c.apply([{ kind: "setShadows", count: 1 }, { kind: "setMirror", percent: 100 }], T);
   c.warm(sec(120), 60);
   const id = c.measure(sec(180), 50).view.observations.find((o) => o.role === "shadow")?.instance ?? "";

@@ -46,6 +46,7 @@ test("a surge: the oracle breaks nothing, the HPA falls behind its cold starts, 
   const understudy = (p: typeof P) => simulate("surge", trace, new Understudy(perfectTape(trace, 3), { stepSec: 300, policy, hosts: P.maxInstances, intervalSec: 30 }), p).result;
   const warm = understudy({ ...P, promotion: PROMOTION["warm-flip"] });
   const local = understudy(P);
+  const cold = understudy({ ...P, promotion: PROMOTION.kubernetes });
   t.is(oracle.violationMinutes, 0);
   t.true(reactive.violationMinutes >= 5, `reactive ${reactive.violationMinutes}`);
   t.true(reactive.costWithDowntime > reactive.cost);
@@ -53,9 +54,11 @@ test("a surge: the oracle breaks nothing, the HPA falls behind its cold starts, 
   t.true(warm.cost < 2 * oracle.cost, `understudy $${warm.cost} vs oracle $${oracle.cost}`);
   t.true(warm.scaleActions > 0 && warm.coldStarts > 0);
   t.is(warm.restarts, 0);
-  // The local platform restarts a promoted shadow: the warm shadows' head start is lost to a cold start.
-  t.true(local.restarts > 0);
-  t.true(local.violationMinutes > warm.violationMinutes + 2, `local ${local.violationMinutes} vs warm flip ${warm.violationMinutes}`);
+  // A platform that restarts a promoted shadow (Kubernetes: a new pod) loses the warm shadows' head start to a cold start.
+  t.true(cold.restarts > 0);
+  t.true(cold.violationMinutes > warm.violationMinutes + 2, `cold promotion ${cold.violationMinutes} vs warm flip ${warm.violationMinutes}`);
+  // The local platform promotes in place: no worse than a cold promotion (it restarts only demoted instances).
+  t.true(local.violationMinutes <= cold.violationMinutes, `local ${local.violationMinutes} vs cold promotion ${cold.violationMinutes}`);
 });
 
 test("phpa forecasts its replica counts: on a surge that comes back daily it scales ahead of the HPA", (t) => {
