@@ -2,12 +2,11 @@
 // taxi demand, 10 minutes of trace per second) through its load balancer, and run the automation
 // runner against it on the trace's own clock — forecasts, decisions and stack updates print as they
 // happen; a summary ends the run. The stack keeps running afterwards (`npm run down` stops it).
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Change } from "./decide";
-import { formatSummary, type LoadSummary } from "../demo/loadgen";
+import { formatSummary, runLoadProcess } from "../demo/loadgen";
 import { openStack, preflight } from "./engine";
 import { parseSeriesCsv, Point } from "./forecast";
 import { prometheusSource } from "./metrics/prometheus";
@@ -44,30 +43,6 @@ const DEMO_POLICY = {
   maxShadows: 2,
 };
 
-/**
- * The clients run in their own process, as real clients do. In this one, the runner's forecasting
- * and the Pulumi program of each `up` (run inline by the Automation API) held the event loop for
- * seconds on a busy machine: a client sharing it sent requests seconds late and timed out responses
- * that had arrived, which HAProxy had served normally (measured: sends 7.6 s late, 4 ETIMEDOUT with
- * no abnormal request in HAProxy's log).
- */
-function runClients(args: string[]): Promise<LoadSummary> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dist", "demo", "loadgen", "main.js"), ...args, "--json"], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) return reject(new Error(`the load generator exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as LoadSummary);
-      } catch (e) {
-        reject(new Error(`the load generator's summary is not JSON: ${(e as Error).message}`));
-      }
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const stack = await openStack({ root: ROOT, stack: "dev" });
   for (const note of await recover(stack, path.join(ROOT, ".understudy", "state"))) console.log(`understudy: ${note}`);
@@ -85,10 +60,12 @@ async function main(): Promise<void> {
   const dir = runnerDir(ROOT, "dev");
   fs.rmSync(path.join(dir, "state.json"), { force: true }); // a fresh forecaster for a fresh replay
   console.log(`\nunderstudy: replaying ${path.basename(TRACE)} from ${START} (${COMPRESS}× fast, ${SECONDS} s = ${((SECONDS * COMPRESS) / 3600).toFixed(0)} h of trace) with the runner ticking every trace step (3 s)…`);
-  const load = runClients([
-    ...["--target", services[svc].url, "--trace", TRACE, "--trace-start", START, "--compress", String(COMPRESS)],
-    ...["--base-rps", String(BASE_RPS), "--peak-rps", String(PEAK_RPS), "--write-ratio", "0.2", "--duration", String(SECONDS), "--seed", "1"],
-  ]);
+  // The clients run in their own process, as real clients do. In this one the runner's forecasting
+  // and the Pulumi program of each `up` (run inline by the Automation API) held the event loop for
+  // seconds on a busy machine: clients sharing it sent requests seconds late and timed out responses
+  // that had arrived (measured at load 15-20: sends 7.6 s late, 4 ETIMEDOUT that HAProxy's log shows
+  // as served normally).
+  const load = runLoadProcess({ target: services[svc].url, trace: TRACE, traceStart: START, compress: COMPRESS, baseRps: BASE_RPS, peakRps: PEAK_RPS, writeRatio: 0.2, durationSec: SECONDS, seed: 1 });
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
   const metrics = new RunnerMetrics();

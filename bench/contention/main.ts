@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeConfig } from "../../automation/engine";
-import { runLoad } from "../../demo/loadgen";
+import { runLoadProcess } from "../../demo/loadgen";
 import { TestStack } from "../../test/helpers/stack";
 import { fmt, upStack, writeResults } from "../shadow/common";
 
@@ -107,7 +107,9 @@ async function main(): Promise<void> {
         try {
           await new Promise((res) => setTimeout(res, 1000)); // the hogs are running before the load starts
           const ac = new AbortController();
-          const load = runLoad({ target: LB, rps: RPS, durationSec: 600, writeRatio: 0.3, seed: 1000 + rounds.length }, ac.signal);
+          // Clients in their own process: this one runs the `up`'s Pulumi program inline, which holds
+          // its event loop for seconds under the hogs (a client here would time out answered requests).
+          const load = runLoadProcess({ target: LB, rps: RPS, durationSec: 600, writeRatio: 0.3, seed: 1000 + rounds.length }, ac.signal);
           await new Promise((res) => setTimeout(res, 1000));
           const t = Date.now();
           await s.stack.up({ onOutput: () => undefined });

@@ -16,3 +16,4 @@ export {
 } from "./trace";
 export { seededRandom } from "../../automation/forecast/random";
 export { runLoad, writeRecords, type LoadOptions, type LoadResult, type ReadMix } from "./run";
+export { runLoadProcess, cliArgs } from "./process";
