@@ -50,8 +50,9 @@ test.serial("a shadow promoted by the runner's path serves live traffic in place
     t.true(pidsListening(PORT).includes(shadowPid), "and listens on its address");
     const worker = /^Pid: (\d+)$/m.exec(await adminCommand(socket, "show info"))?.[1];
 
-    // Client traffic (30 % writes) through the load balancer the whole time.
-    const load = runLoad({ target: LB, rps: 40, durationSec: 14, writeRatio: 0.3, seed: 12 });
+    // Client traffic (30 % writes) through the load balancer the whole time: fast path and `up`.
+    const ac = new AbortController();
+    const load = runLoad({ target: LB, rps: 40, durationSec: 600, writeRatio: 0.3, seed: 12 }, ac.signal);
     await new Promise((r) => setTimeout(r, 2000));
     const spec = await preflight(s.stack);
     const changes: Change[] = [
@@ -78,7 +79,10 @@ test.serial("a shadow promoted by the runner's path serves live traffic in place
     t.regex(text, /orders-live-host-2 updating/, "the promoted instance's resource is updated");
     t.notRegex(text, /orders-(live|shadow)-host-2 (creat|replac|delet)/, "and neither replaced, created nor deleted");
 
+    await new Promise((r) => setTimeout(r, 2000));
+    ac.abort();
     const result = await load;
+    t.true(result.requests > 40 * 10, `${result.requests} requests`);
     t.is(result.failed, 0, `no client request failed during the promotion (${JSON.stringify(result.byKind)})`);
 
     // The same process, now live: under the supervisor by its original name, listening, answering as live.
