@@ -87,8 +87,9 @@ export async function startService(config: ServiceConfig, opts: StartOptions = {
     const url = storeUrlFor(config, role);
     const next = url !== storeUrl ? openStore(url, instance) : undefined;
     try {
+      // A live instance answers only once its schema exists (the same store as before included).
+      if (role === "live") await (next ?? deps.store).ensureSchema();
       if (next) {
-        if (role === "live") await next.ensureSchema();
         await next.ping(HEALTH_TIMEOUT_MS * 5);
         await next.warm?.();
       }
