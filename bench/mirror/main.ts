@@ -1,5 +1,7 @@
 // `npm run bench:mirror`: live latency with mirroring off vs 100 % to a healthy shadow, to a shadow
-// that answers after 2 s, and to a dead shadow — interleaved rounds at the same load, one run.
+// that answers after 2 s, and to a dead shadow — interleaved rounds at the same load, one run — with
+// the shadow's host sharing both cores with the live path, and isolated on a core of its own (as on
+// another host; see placement.ts), side by side. BENCH_PLACEMENTS=shared or =isolated runs one.
 import * as os from "node:os";
 import * as path from "node:path";
 import { localWeights } from "../../components/platforms/local/runtime/routing";
@@ -8,12 +10,19 @@ import * as supervisor from "../../components/platforms/local/impl/supervisor";
 import { runLoad } from "../../demo/loadgen";
 import { get, TestStack } from "../../test/helpers/stack";
 import { benchConfig, fmt, LB, upStack, writeResults } from "../shadow/common";
+import { cpusetPlacer, Placement } from "./placement";
 
 const RPS = Number(process.env.BENCH_RPS ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 type Case = "off" | "healthy" | "slow-2s" | "dead";
 const CASES: Case[] = ["off", "healthy", "slow-2s", "dead"];
+const PLACEMENTS = (process.env.BENCH_PLACEMENTS ?? "shared,isolated").split(",").map((p): Placement => {
+  if (p !== "shared" && p !== "isolated") throw new Error(`unknown placement ${p} (shared, isolated)`);
+  return p;
+});
+/** The shadow's host in benchConfig: its instance and its store. */
+const SHADOW_HOST = /-host-3$/;
 
 async function mirrorCounts(): Promise<Record<string, number>> {
   const text = (await get("http://127.0.0.1:16404/mirror-metrics")).body;
@@ -24,17 +33,20 @@ async function mirrorCounts(): Promise<Record<string, number>> {
  * Put the shadow in the state a case needs: the stack's config carries the 2 s delay (an `up`
  * replaces the shadow, or brings back the one the dead case removed); `dead` removes it.
  */
+let shadowState = "healthy"; // what the running stack has: the last case prepared
 async function prepare(s: TestStack, c: Case): Promise<void> {
-  if (c !== "dead") {
+  const wanted = c === "slow-2s" ? "slow-2s" : "healthy";
+  // An `up` only where the shadow must change (off ↔ healthy is the same shadow): on a busy machine
+  // each one takes tens of seconds.
+  if (c !== "dead" && shadowState !== wanted) {
     const shadows = { count: 1, mirrorPercent: 0, env: c === "slow-2s" ? { FAULT_DELAY_MS: "2000" } : {} };
     await writeConfig(s.stack, { "understudy:services": benchConfig(shadows)["understudy:services"] });
     await s.stack.up({ onOutput: () => undefined });
   }
+  shadowState = c === "dead" ? "dead" : wanted;
   if (c === "dead") await supervisor.remove(path.join(s.stateDir, "pm2"), "orders-shadow-host-3");
   await localWeights(s.stateDir, "orders").set("mirror_percent", c === "off" ? 0 : 100);
   await new Promise((r) => setTimeout(r, 3000)); // health checks settle, the replaced shadow warms
-  // An unmeasured second of the same load: connection pools and JIT warm again after the `up`.
-  await runLoad({ target: LB, rps: RPS, durationSec: 1, writeRatio: 0.2, seed: 1, maxSockets: 256 });
 }
 
 const median = (xs: number[]): number => {
@@ -42,52 +54,70 @@ const median = (xs: number[]): number => {
   return v.length === 0 ? NaN : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 };
 
+type Acc = { requests: number; failed: number; lat: number[]; mirrored: number; dropped: number; roundP99: number[] };
+const empty = (): Acc => ({ requests: 0, failed: 0, lat: [], mirrored: 0, dropped: 0, roundP99: [] });
+
 async function main(): Promise<void> {
   const s = await upStack("bench-mirror", benchConfig({ count: 1 }));
-  const acc = new Map<Case, { requests: number; failed: number; lat: number[]; mirrored: number; dropped: number; roundP99: number[] }>();
+  const placer = PLACEMENTS.includes("isolated") ? cpusetPlacer(path.join(s.stateDir, "pm2"), (app) => SHADOW_HOST.test(app)) : undefined;
+  const acc = new Map<string, Acc>();
+  const key = (p: Placement, c: Case) => `${p}/${c}`;
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const c of CASES) {
-        await prepare(s, c);
-        const m0 = await mirrorCounts();
-        const r = await runLoad({ target: LB, rps: RPS, durationSec: SECONDS, writeRatio: 0.2, seed: 100 + round, maxSockets: 256 });
-        await new Promise((res) => setTimeout(res, c === "slow-2s" ? 2500 : 300));
-        const m1 = await mirrorCounts();
-        const a = acc.get(c) ?? { requests: 0, failed: 0, lat: [], mirrored: 0, dropped: 0, roundP99: [] };
-        a.roundP99.push(r.latencyMs.p99 ?? NaN);
-        a.requests += r.requests;
-        a.failed += r.failed;
-        for (const rec of r.records.toArray()) if (Number.isFinite(rec.latencyMs)) a.lat.push(rec.latencyMs);
-        a.mirrored += (m1.sent ?? 0) - (m0.sent ?? 0);
-        a.dropped += ["failed", "dropped_inflight", "dropped_body", "dropped_method", "no_shadow"].reduce((x, k) => x + (m1[k] ?? 0) - (m0[k] ?? 0), 0);
-        acc.set(c, a);
-        process.stdout.write(`round ${round + 1}/${ROUNDS} ${c.padEnd(8)} requests ${r.requests} failed ${r.failed} p99 ${fmt(r.latencyMs.p99)} ms\n`);
+      // Placements alternate in order from round to round, cases run in the same order inside each.
+      const order = round % 2 === 0 ? PLACEMENTS : [...PLACEMENTS].reverse();
+      for (const placement of order) {
+        for (const c of CASES) {
+          await prepare(s, c);
+          // After the `up`: a replaced shadow is a new process, placed now.
+          const placed = placer ? await placer.apply(placement) : undefined;
+          // An unmeasured second of the same load: connection pools and JIT warm again after the `up`.
+          await runLoad({ target: LB, rps: RPS, durationSec: 1, writeRatio: 0.2, seed: 1, maxSockets: 256 });
+          const m0 = await mirrorCounts();
+          const r = await runLoad({ target: LB, rps: RPS, durationSec: SECONDS, writeRatio: 0.2, seed: 100 + round, maxSockets: 256 });
+          await new Promise((res) => setTimeout(res, c === "slow-2s" ? 2500 : 300));
+          const m1 = await mirrorCounts();
+          const a = acc.get(key(placement, c)) ?? empty();
+          a.roundP99.push(r.latencyMs.p99 ?? NaN);
+          a.requests += r.requests;
+          a.failed += r.failed;
+          for (const rec of r.records.toArray()) if (Number.isFinite(rec.latencyMs)) a.lat.push(rec.latencyMs);
+          a.mirrored += (m1.sent ?? 0) - (m0.sent ?? 0);
+          a.dropped += ["failed", "dropped_inflight", "dropped_body", "dropped_method", "no_shadow"].reduce((x, k) => x + (m1[k] ?? 0) - (m0[k] ?? 0), 0);
+          acc.set(key(placement, c), a);
+          process.stdout.write(`round ${round + 1}/${ROUNDS} ${placement.padEnd(8)} ${c.padEnd(8)} requests ${r.requests} failed ${r.failed} p99 ${fmt(r.latencyMs.p99)} ms${placed ? ` (pids live ${placed.live}, shadow ${placed.shadow})` : ""}\n`);
+        }
       }
     }
   } finally {
+    placer?.close();
     await s.destroy();
   }
   const { percentile } = await import("../../demo/loadgen");
-  const off = acc.get("off");
-  const offP99 = percentile(off?.lat ?? [], 99);
-  const cases = CASES.map((c) => {
-    const a = acc.get(c) ?? { requests: 0, failed: 0, lat: [], mirrored: 0, dropped: 0, roundP99: [] };
-    const p99 = percentile(a.lat, 99);
-    // Each round's p99 against the same round's mirror-off p99 (rounds are interleaved, so a ratio
-    // compares like with like); the median over rounds is what the target is checked on.
-    const ratios = a.roundP99.map((x, i) => x / (off?.roundP99[i] ?? NaN));
-    return {
-      case: c,
-      requests: a.requests,
-      failed: a.failed,
-      p50Ms: percentile(a.lat, 50),
-      p99Ms: p99,
-      p99RatioToOff: p99 / offP99,
-      roundP99RatiosToOff: ratios.map((x) => Math.round(x * 1000) / 1000),
-      medianRoundP99RatioToOff: median(ratios),
-      mirrored: a.mirrored,
-      dropped: a.dropped,
-    };
+  const cases = PLACEMENTS.flatMap((placement) => {
+    const off = acc.get(key(placement, "off"));
+    const offP99 = percentile(off?.lat ?? [], 99);
+    return CASES.map((c) => {
+      const a = acc.get(key(placement, c)) ?? empty();
+      const p99 = percentile(a.lat, 99);
+      // Each round's p99 against the same round's mirror-off p99 in the same placement (rounds are
+      // interleaved, so a ratio compares like with like); the median over rounds is what the target is
+      // checked on.
+      const ratios = a.roundP99.map((x, i) => x / (off?.roundP99[i] ?? NaN));
+      return {
+        placement,
+        case: c,
+        requests: a.requests,
+        failed: a.failed,
+        p50Ms: percentile(a.lat, 50),
+        p99Ms: p99,
+        p99RatioToOff: p99 / offP99,
+        roundP99RatiosToOff: ratios.map((x) => Math.round(x * 1000) / 1000),
+        medianRoundP99RatioToOff: median(ratios),
+        mirrored: a.mirrored,
+        dropped: a.dropped,
+      };
+    });
   });
   const target = 1.1;
   const md = [
@@ -95,19 +125,21 @@ async function main(): Promise<void> {
     "",
     `${RPS} req/s open-loop (20 % writes) through HAProxy, 2 live + 1 shadow; ${ROUNDS} interleaved rounds of ${SECONDS} s per case. Mirroring: HAProxy Lua action → core.register_task + core.httpclient (the live request never waits), at most 64 copies in flight.`,
     "",
+    "Placement: **shared** — every process may run on both cores; **isolated** — the shadow's host (its instance and its PostgreSQL, with their children) in a cgroup v1 cpuset on core 1, everything else (live instances, HAProxy, the primary PostgreSQL, Prometheus, the clients) on core 0, as if the shadow ran on another host. Other work on the machine is not confined and runs on both cores.",
+    "",
     `Target: live p99 ≤ ${target}× mirror-off in every case, checked on the median over rounds of each round's p99 ratio to the same round's mirror-off p99 (pooled p99 shown beside it).`,
     "",
-    "| case | requests | failed | p50 ms | p99 ms (pooled) | p99 / off (pooled) | p99 / off per round | median per-round ratio | met | mirrored | dropped or failed copies |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| placement | case | requests | failed | p50 ms | p99 ms (pooled) | p99 / off (pooled) | p99 / off per round | median per-round ratio | met | mirrored | dropped or failed copies |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...cases.map(
       (c) =>
-        `| ${c.case} | ${c.requests} | ${c.failed} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ${c.p99RatioToOff.toFixed(2)} | ${c.roundP99RatiosToOff.map((x) => x.toFixed(2)).join(", ")} | ${c.medianRoundP99RatioToOff.toFixed(2)} | ${c.medianRoundP99RatioToOff <= target ? "yes" : "**no**"} | ${c.mirrored} | ${c.dropped} |`,
+        `| ${c.placement} | ${c.case} | ${c.requests} | ${c.failed} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ${c.p99RatioToOff.toFixed(2)} | ${c.roundP99RatiosToOff.map((x) => x.toFixed(2)).join(", ")} | ${c.medianRoundP99RatioToOff.toFixed(2)} | ${c.medianRoundP99RatioToOff <= target ? "yes" : "**no**"} | ${c.mirrored} | ${c.dropped} |`,
     ),
     "",
     `Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(", ")} (2 CPUs; other work on the machine inflates tails).`,
     "",
   ].join("\n");
-  writeResults("mirror", { rps: RPS, rounds: ROUNDS, secondsPerCase: SECONDS, targetP99Ratio: target, loadAverage: os.loadavg(), cases }, md);
+  writeResults("mirror", { rps: RPS, rounds: ROUNDS, secondsPerCase: SECONDS, placements: PLACEMENTS, targetP99Ratio: target, loadAverage: os.loadavg(), cases }, md);
 }
 
 main().catch((e: unknown) => {

@@ -1,0 +1,82 @@
+// Where bench:mirror's processes may run. "shared": every process on every core (today's single
+// machine). "isolated": the shadow side (its instance and its PostgreSQL, with every process they
+// forked) on one core, everything else — live instances, HAProxy, the primary store, Prometheus and
+// the clients (this benchmark's own process) — on the other, as if the shadow were on another host.
+// Done with cgroup v1 cpusets: a process forked later (a PostgreSQL backend) stays in its parent's.
+import * as fs from "node:fs";
+import * as supervisor from "../../components/platforms/local/impl/supervisor";
+
+export type Placement = "shared" | "isolated";
+
+const ROOT = "/sys/fs/cgroup/cpuset";
+
+function children(): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // The parent pid is the 4th field, after "(comm)" which may itself hold spaces.
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      out.set(ppid, [...(out.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+function tree(pid: number, kids: Map<number, number[]>): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(kids.get(out[i]) ?? []));
+  return out;
+}
+
+function move(group: string, pids: number[]): number {
+  let moved = 0;
+  for (const p of pids) {
+    try {
+      fs.writeFileSync(`${group}/cgroup.procs`, String(p));
+      moved++;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+    }
+  }
+  return moved;
+}
+
+export interface Placer {
+  /** Applies a placement to the stack's processes as they are now; returns pids per side. */
+  apply(p: Placement): Promise<{ live: number; shadow: number }>;
+  /** Everything back on every core; the cpusets removed. */
+  close(): void;
+}
+
+/** `isShadowSide(app)`: which supervisor apps belong to the shadow's host. */
+export function cpusetPlacer(pm2Home: string, isShadowSide: (app: string) => boolean, cores = { live: "0", shadow: "1" }): Placer {
+  if (!fs.existsSync(`${ROOT}/cgroup.procs`)) throw new Error(`no cgroup v1 cpuset hierarchy at ${ROOT}: the isolated placement needs one`);
+  const groups = { live: `${ROOT}/understudy-bench-live`, shadow: `${ROOT}/understudy-bench-shadow` };
+  for (const [side, dir] of Object.entries(groups) as ["live" | "shadow", string][]) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${dir}/cpuset.cpus`, cores[side]);
+    fs.writeFileSync(`${dir}/cpuset.mems`, fs.readFileSync(`${ROOT}/cpuset.mems`, "utf8").trim());
+  }
+  return {
+    async apply(p) {
+      const apps = await supervisor.list(pm2Home);
+      const kids = children();
+      const shadowPids = apps.filter((a) => a.pid > 0 && isShadowSide(a.name)).flatMap((a) => tree(a.pid, kids));
+      const livePids = [...apps.filter((a) => a.pid > 0 && !isShadowSide(a.name)).flatMap((a) => tree(a.pid, kids)), process.pid];
+      if (p === "shared") return { live: move(ROOT, livePids), shadow: move(ROOT, shadowPids) };
+      return { live: move(groups.live, livePids), shadow: move(groups.shadow, shadowPids) };
+    },
+    close() {
+      for (const dir of Object.values(groups)) {
+        if (!fs.existsSync(dir)) continue;
+        const left = fs.readFileSync(`${dir}/cgroup.procs`, "utf8").split("\n").filter(Boolean).map(Number);
+        move(ROOT, left);
+        fs.rmdirSync(dir);
+      }
+    },
+  };
+}
