@@ -10,7 +10,7 @@ import { applyChanges } from "../../../automation/runner/apply";
 import { adminCommand } from "../../../components/platforms/local/impl/haproxyRouting";
 import * as supervisor from "../../../components/platforms/local/impl/supervisor";
 import { localRouter } from "../../../components/platforms/local/runtime/router";
-import { runLoad } from "../../../demo/loadgen";
+import { runLoadProcess } from "../../../demo/loadgen";
 import { get, pidsListening, ROOT, testStack } from "../../helpers/stack";
 
 const LB = "http://127.0.0.1:29080";
@@ -50,9 +50,10 @@ test.serial("a shadow promoted by the runner's path serves live traffic in place
     t.true(pidsListening(PORT).includes(shadowPid), "and listens on its address");
     const worker = /^Pid: (\d+)$/m.exec(await adminCommand(socket, "show info"))?.[1];
 
-    // Client traffic (30 % writes) through the load balancer the whole time: fast path and `up`.
+    // Client traffic (30 % writes) through the load balancer the whole time: fast path and `up`. The
+    // clients run in their own process: the inline `up` holds this one's event loop on a busy machine.
     const ac = new AbortController();
-    const load = runLoad({ target: LB, rps: 40, durationSec: 600, writeRatio: 0.3, seed: 12 }, ac.signal);
+    const load = runLoadProcess({ target: LB, rps: 40, durationSec: 600, writeRatio: 0.3, seed: 12 }, ac.signal);
     await new Promise((r) => setTimeout(r, 2000));
     const spec = await preflight(s.stack);
     const changes: Change[] = [
