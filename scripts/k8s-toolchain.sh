@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds, once, what the Kubernetes platform's tests need and no registry ships as a binary here:
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl v1.32.13 (tools/k8s/control-plane),
-#   etcd v3.6.6 (tools/k8s/etcd), kwok v0.8.0 (tools/k8s/kwok),
+#   etcd v3.6.6 (tools/k8s/etcd), kwok v0.8.0 (tools/k8s/kwok), Prometheus 3.16 (tools/k8s/prometheus),
 #   pulumi-resource-kubernetes 4.34.2 (tools/k8s/pulumi-kubernetes: the one served pseudo-version),
 # and copies the Gateway API v1.4.1 (standard channel) and CloudNativePG v1.28.0 CRDs out of their Go modules.
 # Everything lands in .toolchain/k8s/ (git-ignored); a binary already there at its version is reused, so only a
@@ -16,6 +16,7 @@ KWOK_VERSION=v0.8.0
 PROVIDER_VERSION=4.34.2
 GATEWAY_API_VERSION=v1.4.1
 CNPG_VERSION=v1.28.0
+PROMETHEUS_MODULE=v0.316.0
 out="$root/.toolchain/k8s"
 bin="$out/bin"
 mkdir -p "$bin" "$out/stamps" "$out/crds"
@@ -41,6 +42,15 @@ if ! built kwok "$KWOK_VERSION"; then
   say "building kwok $KWOK_VERSION (about 4 min)"
   (cd tools/k8s/kwok && timed kwok nice -n 10 go build -trimpath -ldflags "-s -w" -o "$bin/kwok" sigs.k8s.io/kwok/cmd/kwok)
   stamp kwok "$KWOK_VERSION"
+fi
+
+# Prometheus with Kubernetes service discovery: Debian's package is built without it, and the e2e test
+# scrapes the pods Prometheus discovers through the API server (module v0.316.0 is Prometheus 3.16.0).
+if ! built prometheus "$PROMETHEUS_MODULE"; then
+  say "building prometheus $PROMETHEUS_MODULE (about 6 min)"
+  (cd tools/k8s/prometheus && timed prometheus nice -n 10 go build -trimpath \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=3.16.0" -o "$bin/prometheus" github.com/prometheus/prometheus/cmd/prometheus)
+  stamp prometheus "$PROMETHEUS_MODULE"
 fi
 
 # The control plane. Without the version stamps /version says v0.0.0 and clients refuse it.

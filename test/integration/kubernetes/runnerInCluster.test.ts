@@ -1,5 +1,5 @@
 // The runner in a cluster, against a real control plane (etcd, kube-apiserver with RBAC, controller
-// manager, scheduler, kwok nodes; test/helpers/kubeCluster.ts) on ports 27100–27105:
+// manager, scheduler, kwok nodes; test/helpers/kubeCluster.ts) on ports 27200–27205:
 // - deploy/runner's program, through the Pulumi engine and the real Kubernetes provider, creates the
 //   runner's objects from a stack's `understudy:kubernetes.runner` settings;
 // - the real RBAC authorizer allows the runner's service account what it needs and denies the rest;
@@ -60,7 +60,7 @@ const canI = (args: string[]): boolean => {
 };
 
 test.before(async () => {
-  cluster = await startKubeCluster({ name: "runner-incluster", basePort: 27100, nodes: [{ name: "kwok-1" }, { name: "kwok-2" }, { name: "kwok-3" }] });
+  cluster = await startKubeCluster({ name: "runner-incluster", basePort: 27200, nodes: [{ name: "kwok-1" }, { name: "kwok-2" }, { name: "kwok-3" }] });
   for (const d of [configDir, deployDir, path.join(tmp, STACK)]) fs.rmSync(d, { recursive: true, force: true });
   fs.mkdirSync(configDir, { recursive: true });
   fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(configDir, "Pulumi.yaml"));
