@@ -16,6 +16,9 @@ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+# The kubernetes tests: certificates for the test control plane, and the pod network namespace.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 # The stream replication driver (replication.driver: stream) runs a RabbitMQ node with the streams plugin.
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
 if [ ${#need[@]} -gt 0 ]; then
