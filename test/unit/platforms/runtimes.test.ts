@@ -13,7 +13,7 @@ test("docker: an Observer over the HAProxy frontend, and a Promoter that refuses
   const rt = await createRuntime("docker", { root: "/tmp", stack: stackWith({}), metrics: noMetrics });
   t.regex(rt.observer.loadQuery("orders"), /haproxy_frontend_http_requests_total\{proxy="fe_orders"/);
   const e = await t.throwsAsync(rt.promoter.promote({ service: "orders" }));
-  t.regex(e?.message ?? "", /promotion of 'orders' refused: store promotion is not implemented on the docker platform/);
+  t.regex(e?.message ?? "", /promotion of 'orders' refused: the docker platform has no store promotion/);
 });
 
 test("aws: the runtime needs the stack's region and names the key", async (t) => {

@@ -8,7 +8,7 @@ import type { PlatformRuntime, RuntimeContext } from "../../../../automation/pla
 import { PromotionRefused } from "../../../../automation/replication";
 import { dockerQueries } from "./queries";
 
-const NO_PROMOTION = "store promotion is not implemented on the docker platform (no replication lag is exported, so catch-up cannot be checked); promote by hand and repoint with `understudy:services.<svc>.store.host`";
+const NO_PROMOTION = "the docker platform has no store promotion: its PostgreSQL containers export no replication lag, so catch-up cannot be checked; promote by hand and repoint with `understudy:services.<svc>.store.host`";
 
 export function dockerRuntime(ctx: RuntimeContext): PlatformRuntime {
   return {
