@@ -32,6 +32,7 @@ import { stackRuntime } from "../../../automation/runner/runtime";
 import { annotationScrapeJob, storeScrapeJob } from "../../../components/platforms/kubernetes/metrics";
 import { LABEL_HOST, LABEL_ROLE, storeClusterName, subscriptionName } from "../../../components/platforms/kubernetes/names";
 import { FENCE_ANNOTATION } from "../../../components/platforms/kubernetes/runtime/promoter";
+import { eventually } from "../../helpers/eventually";
 import { K8S_BIN, KubeCluster, startKubeCluster } from "../../helpers/kubeCluster";
 import { ROOT, testStack, TestStack } from "../../helpers/stack";
 import { createPodNetwork, PodNetwork } from "./podNetwork";
@@ -96,20 +97,6 @@ function deployedHosts(): Record<string, string[]> {
   return out;
 }
 
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${(last as Error).message})` : ""}`);
-    await sleep(500);
-  }
-}
 
 /** The CLI on the project (its Pulumi.yaml runs dist/index.js) with this stack's backend and config file. */
 function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -224,7 +211,7 @@ test.serial("runner ticks on the real Observer: a down live instance is replaced
   await allObserved(4);
 
   standIns.setLoad("orders-live-kwok-2", { rps: 0, cpu: 0, up: false });
-  await until("kwok-2 seen down", async () => ((await runtime.observer.observe(spec, Date.now())).observations.services.orders.find((o) => o.instance === "orders-live-kwok-2")?.up === false ? true : undefined), 30_000);
+  await eventually("kwok-2 seen down", async () => ((await runtime.observer.observe(spec, Date.now())).observations.services.orders.find((o) => o.instance === "orders-live-kwok-2")?.up === false ? true : undefined), 30_000);
   const ctx: RunnerContext = {
     root: ROOT,
     stack: s.stack,
@@ -265,7 +252,7 @@ test.serial("runner ticks on the real Observer: a down live instance is replaced
 
 /** Waits until the Observer sees exactly the `n` instances the config names, all up, with rates, and every shadow's lag. */
 async function allObserved(n: number): Promise<void> {
-  await until(`${n} instances observed up with rates and lag`, async () => {
+  await eventually(`${n} instances observed up with rates and lag`, async () => {
     const spec = await preflight(s.stack);
     const o = (await runtime.observer.observe(spec, Date.now())).observations.services.orders;
     const ready = o.length === n && o.every((i) => i.up === true && i.requestRate !== undefined && i.cpu !== undefined) && o.filter((i) => i.role === "shadow").every((i) => i.replicationLagSec !== undefined);
@@ -348,7 +335,7 @@ test.serial("destroy leaves nothing in the namespace", async (t) => {
   standIns = undefined;
   cluster.kubectl(["delete", "pods", "-n", NS, "-l", "cnpg.io/cluster", "--wait=false"]);
   await s.stack.destroy(quiet);
-  const left = await until("the namespace emptied", () => {
+  const left = await eventually("the namespace emptied", () => {
     const out = cluster.kubectl(["get", "deployments,services,pods,jobs,configmaps,poddisruptionbudgets,httproutes,gateways,clusters.postgresql.cnpg.io,subscriptions.postgresql.cnpg.io,publications.postgresql.cnpg.io", "-n", NS, "-o", "name"]).trim();
     return out.split("\n").filter((l) => l !== "" && !l.startsWith("configmap/kube-root-ca.crt")).length === 0 ? out : undefined;
   }, 60_000);

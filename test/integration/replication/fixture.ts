@@ -38,20 +38,7 @@ export async function sql<T extends Record<string, unknown>>(url: string, text: 
   }
 }
 
-export async function eventually<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+export { eventually } from "../../helpers/eventually";
 
 export async function postOrder(lb: string, requestId: string): Promise<number> {
   const res = await fetch(`${lb}/orders`, {
