@@ -6,7 +6,7 @@ import type { TrafficRouter } from "../../../../automation/platform/seams";
 
 const ROUTE_TYPE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 
-export async function routeUrn(stack: Stack, service: string): Promise<string> {
+async function routeUrn(stack: Stack, service: string): Promise<string> {
   const resources = ((await stack.exportStack()).deployment as { resources?: { urn: string; type: string }[] }).resources ?? [];
   const urn = resources.find((r) => r.type === ROUTE_TYPE && r.urn.endsWith(`::${service}-route`))?.urn;
   if (!urn) throw new Error(`the stack has no HTTPRoute for '${service}' (no shadows, or not up yet)`);
