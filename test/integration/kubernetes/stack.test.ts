@@ -299,7 +299,8 @@ test.serial("a store promotion drives the CloudNativePG objects in the operator'
   const to = storeClusterName(spec.services[0], shadowHost);
   const events: WatchEvent[] = [];
   const watchers = ["clusters.postgresql.cnpg.io", "subscriptions.postgresql.cnpg.io", "publications.postgresql.cnpg.io", "jobs"].map((r) => watch(r, events));
-  await sleep(2000);
+  // Each watch first lists what exists (ADDED): once every kind has spoken, no later change is missed.
+  await eventually("the watches listing", () => (["Cluster", "Subscription", "Publication", "Job"].every((k) => events.some((e) => e.kind === k)) ? true : undefined), 60_000);
   const initial = events.length;
   try {
     const report = await runtime.promoter.promote({ service: "orders", to: shadowHost });
