@@ -7,9 +7,9 @@
 // - a pod-template change rolls out to completion (the surge pod has somewhere to go);
 // - the HTTPRoute keeps its mirror percent on the installed CRDs;
 // - runner ticks with the real Observer reading a real Prometheus that discovers the pods through the
-//   API server and labels them with the project's relabelling: a live instance that is down is
-//   replaced by promoting a shadow, and a requested canary moves the route's weights, both applied
-//   through `up` and read back from the API server;
+//   API server and labels them with the project's relabelling: a forecast rise turns mirroring up, a
+//   live instance that is down is replaced by promoting a shadow, and a requested canary moves the
+//   route's weights, each applied through `up` and read back from the API server;
 // - a store promotion drives the CloudNativePG objects in the operator's order;
 // - destroy leaves nothing in the namespace.
 // kwok runs no containers and no operator runs here: standIns.ts serves the pods' /metrics (on their
@@ -191,7 +191,7 @@ test.serial("a pod-template change rolls out to completion through the CLI, and 
   t.is(rule.filters?.find((f) => f.type === "RequestMirror")?.requestMirror?.percent, 10, "percent survives the API server's pruning (Gateway API ≥ v1.3 standard)");
 });
 
-test.serial("runner ticks on the real Observer: a down live instance is replaced by a shadow, a canary moves the route's weights", async (t) => {
+test.serial("runner ticks on the real Observer: mirroring ahead of a forecast rise, a down live instance replaced by a shadow, a canary moving the route's weights", async (t) => {
   standIns = await startStandIns(cluster, NS, network as PodNetwork, (h) => subscriptionName("orders", h));
   const promDir = path.join(cluster.dir, "prometheus");
   fs.rmSync(promDir, { recursive: true, force: true });
@@ -210,8 +210,6 @@ test.serial("runner ticks on the real Observer: a down live instance is replaced
   const spec = await preflight(s.stack);
   await allObserved(4);
 
-  standIns.setLoad("orders-live-kwok-2", { rps: 0, cpu: 0, up: false });
-  await eventually("kwok-2 seen down", async () => ((await runtime.observer.observe(spec, Date.now())).observations.services.orders.find((o) => o.instance === "orders-live-kwok-2")?.up === false ? true : undefined), 30_000);
   const ctx: RunnerContext = {
     root: ROOT,
     stack: s.stack,
@@ -223,6 +221,18 @@ test.serial("runner ticks on the real Observer: a down live instance is replaced
     forecast: { kind: "holt-winters", refitMs: 3600_000, seed: 1 },
     history: () => [],
   };
+
+  // Mirroring ahead of a forecast rise: five days in which the load more than doubled five minutes
+  // after this time of day (Holt-Winters learns it); the route's mirror percent follows. No room
+  // for more instances (4 hosts in use), so mirroring is the whole answer.
+  const r0 = await tick({ ...ctx, dir: `${runnerDir}-mirroring`, history: () => dailyRise(Date.now(), 80, 180), policyOverrides: { maxReplicas: 2, maxShadows: 2 } });
+  const mirror = (r0.changes as Change[]).find((c) => c.kind === "setMirror") as { to: number } | undefined;
+  t.truthy(mirror, `${JSON.stringify(r0.forecasts)}\n${r0.reasons.join("\n")}`);
+  t.true((r0.apply as ApplyResult | undefined)?.applied, JSON.stringify(r0.apply));
+  t.is(route().spec.rules[0].filters?.find((f) => f.type === "RequestMirror")?.requestMirror?.percent, (mirror as { to: number }).to, "the mirror percent as the API server holds it");
+
+  standIns.setLoad("orders-live-kwok-2", { rps: 0, cpu: 0, up: false });
+  await eventually("kwok-2 seen down", async () => ((await runtime.observer.observe(spec, Date.now())).observations.services.orders.find((o) => o.instance === "orders-live-kwok-2")?.up === false ? true : undefined), 30_000);
   const r1 = await tick(ctx);
   const changes1 = r1.changes as Change[];
   const promote = changes1.find((c) => c.kind === "promote");
@@ -249,6 +259,16 @@ test.serial("runner ticks on the real Observer: a down live instance is replaced
   t.true(to > 0 && to < 100);
   t.deepEqual(route().spec.rules[0].backendRefs.map((b) => [b.name, b.weight]), [["orders-live", 100 - to], ["orders-shadow", to]], "the weights as the API server holds them");
 });
+
+/** Five days of 5-minute load at `base`, rising to `peak` for an hour from five minutes after now's time of day. */
+function dailyRise(now: number, base: number, peak: number): { t: number; v: number }[] {
+  const points: { t: number; v: number }[] = [];
+  for (let t = now - 5 * 86_400_000; t < now; t += 300_000) {
+    const sinceTimeOfDay = (((t - now) % 86_400_000) + 86_400_000) % 86_400_000;
+    points.push({ t, v: sinceTimeOfDay >= 300_000 && sinceTimeOfDay < 3_900_000 ? peak : base });
+  }
+  return points;
+}
 
 /** Waits until the Observer sees exactly the `n` instances the config names, all up, with rates, and every shadow's lag. */
 async function allObserved(n: number): Promise<void> {
