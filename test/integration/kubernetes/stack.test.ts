@@ -281,21 +281,22 @@ async function allObserved(n: number): Promise<void> {
 }
 
 interface WatchEvent {
-  at: number;
+  /** The object's resourceVersion: one etcd's revision, so a total order of every write across kinds. */
+  revision: number;
   kind: string;
   type: string;
   name: string;
   annotations?: Record<string, string>;
 }
 
-/** `kubectl get -w` on one resource type, every event with the time it arrived. */
+/** `kubectl get -w` on one resource type, every event with the revision it was written at. */
 function watch(resource: string, into: WatchEvent[]): ChildProcess {
   const p = spawn(path.join(K8S_BIN, "kubectl"), ["--kubeconfig", cluster.kubeconfig, "get", resource, "-n", NS, "-w", "--output-watch-events", "-o", "json"]);
   let pending = "";
   let lines: string[] = [];
   const event = (text: string): void => {
-    const ev = JSON.parse(text) as { type: string; object: { kind: string; metadata: Meta } };
-    into.push({ at: Date.now(), kind: ev.object.kind, type: ev.type, name: ev.object.metadata.name, annotations: ev.object.metadata.annotations });
+    const ev = JSON.parse(text) as { type: string; object: { kind: string; metadata: Meta & { resourceVersion: string } } };
+    into.push({ revision: Number(ev.object.metadata.resourceVersion), kind: ev.object.kind, type: ev.type, name: ev.object.metadata.name, annotations: ev.object.metadata.annotations });
   };
   p.stdout.on("data", (d: Buffer) => {
     const parts = (pending + d.toString()).split("\n");
@@ -331,10 +332,13 @@ test.serial("a store promotion drives the CloudNativePG objects in the operator'
     for (const w of watchers) w.kill();
   }
   const after = events.slice(initial);
+  // Events of different kinds arrive on different watches, so arrival order means little; the API
+  // server's revisions (one etcd here) give the order the writes happened in.
+  after.sort((a, b) => a.revision - b.revision);
   const first = (f: (e: WatchEvent) => boolean, what: string): number => {
-    const i = after.findIndex(f);
-    if (i < 0) throw new Error(`${what} never seen: ${after.map((e) => `${e.type} ${e.kind}/${e.name}`).join(", ")}`);
-    return i;
+    const e = after.find(f);
+    if (!e) throw new Error(`${what} never seen: ${after.map((x) => `${x.type} ${x.kind}/${x.name}`).join(", ")}`);
+    return e.revision;
   };
   const fenced = first((e) => e.kind === "Cluster" && e.name === from && e.annotations?.[FENCE_ANNOTATION] === '["*"]', "the old primary fenced");
   const detached = first((e) => e.kind === "Subscription" && e.name === `${to}-sub` && e.type === "DELETED", "the promoted store's Subscription deleted");
