@@ -5,13 +5,16 @@
 import { RobustZDetector } from "./anomaly";
 import { Calibrator } from "./calibration";
 import { Calendar, makeCalendar } from "./calendar";
+import { DailyProfile } from "./models/daily-profile";
 import { Ensemble, Member } from "./models/ensemble";
 import { HoltWinters } from "./models/holt-winters";
+import { LocalMedian } from "./models/local-median";
 import { Lstm } from "./models/lstm";
 import { ModelFailure, PointModel, Periods, lastCleanValue, periodsFor } from "./models/model";
 import { Naive } from "./models/naive";
 import { Regression } from "./models/regression";
 import { SeasonalNaive, fitSeasonalNaive } from "./models/seasonal-naive";
+import { Selector } from "./models/selection";
 import { Stacker } from "./models/stacking";
 import { ResolvedOptions, resolveOptions } from "./options";
 import { prepare } from "./prepare";
@@ -166,6 +169,10 @@ export class PipelineForecaster implements Forecaster {
           return Regression.fit(series, periods, horizon, offset, notes);
         case "lstm":
           return Lstm.train(series, { ...o.lstm, horizon, seed: o.seed }, periods, notes);
+        case "daily-profile":
+          return DailyProfile.fit(series, periods, horizon, offset);
+        case "local-median":
+          return new LocalMedian();
       }
     };
     if (this.name !== "ensemble") {
@@ -188,7 +195,8 @@ export class PipelineForecaster implements Forecaster {
     }
     const halfLife = o.halfLifeSteps ?? periods.daily ?? 48;
     const stacker = o.stacking && members.length > 1 ? Stacker.start({ ...o.stacking, halfLife }, members.length, horizon) : null;
-    return { model: Ensemble.start(members, series, horizon, halfLife, o.ensemblePower, stacker), fallback: null, used: members.map((m) => m.kind) };
+    const selector = o.selection && members.length > 1 ? Selector.start(o.selection, halfLife, members.length, horizon) : null;
+    return { model: Ensemble.start(members, series, horizon, halfLife, o.ensemblePower, stacker, selector), fallback: null, used: members.map((m) => m.kind) };
   }
 
   /** Forecasts with the model, or persistence for this tick if it fails (and says why). */

@@ -2,6 +2,7 @@
 import { makeCalendar } from "./calendar";
 import { CalendarEvent, ForecastInputError, ForecastOptions, MemberKind } from "./types";
 import { LstmConfig } from "./models/lstm";
+import { DEFAULT_SELECTION, SelectionConfig } from "./models/selection";
 import { DEFAULT_STACKING, StackingConfig } from "./models/stacking";
 
 export interface ResolvedOptions {
@@ -25,6 +26,8 @@ export interface ResolvedOptions {
   ensemblePower: number;
   /** Null: inverse-MSE weights only. The half-life is the ensemble's (set at fit). */
   stacking: Omit<StackingConfig, "halfLife"> | null;
+  /** Null: the combination always. */
+  selection: SelectionConfig | null;
 }
 
 export const DEFAULT_LSTM: ResolvedOptions["lstm"] = {
@@ -37,7 +40,7 @@ export const DEFAULT_LSTM: ResolvedOptions["lstm"] = {
   networks: 3,
 };
 
-const MEMBERS: readonly MemberKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm"];
+const MEMBERS: readonly MemberKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median"];
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new ForecastInputError(`invalid forecast option: ${message}`);
@@ -67,6 +70,7 @@ export function resolveOptions(options: ForecastOptions = {}): ResolvedOptions {
     halfLifeSteps: options.ensemble?.halfLifeSteps ?? null,
     ensemblePower: options.ensemble?.power ?? 2,
     stacking: options.ensemble?.stacking === false ? null : { ...DEFAULT_STACKING, ...(options.ensemble?.stacking ?? {}) },
+    selection: options.ensemble?.selection === false ? null : { ...DEFAULT_SELECTION, ...(options.ensemble?.selection ?? {}) },
   };
   check(Number.isInteger(resolved.seed), "seed must be an integer");
   check(resolved.stepMs === null || positiveInt(resolved.stepMs), "stepMs must be a positive integer");
@@ -87,6 +91,8 @@ export function resolveOptions(options: ForecastOptions = {}): ResolvedOptions {
   check(resolved.ensemblePower > 0, "ensemble.power must be positive");
   const st = resolved.stacking;
   check(st === null || (positiveInt(st.window) && positiveInt(st.minimum) && positiveInt(st.refitEvery) && st.lambda >= 0), "ensemble.stacking window, minimum and refitEvery must be positive integers and lambda non-negative");
+  const sel = resolved.selection;
+  check(sel === null || (sel.margin > 0 && positiveInt(sel.minimum)), "ensemble.selection margin must be positive and minimum a positive integer");
   check(Array.isArray(resolved.events), "events must be an array");
   makeCalendar(resolved.timeZone, resolved.events);
   return resolved;

@@ -4,8 +4,10 @@ import { RobustZDetector } from "./anomaly";
 import { Calibrator } from "./calibration";
 import { makeCalendar } from "./calendar";
 import { FORMAT, ForecasterJSON, PipelineForecaster, READABLE_VERSIONS, VERSION, capacityFor } from "./forecaster";
+import { DailyProfile, DailyProfileJSON } from "./models/daily-profile";
 import { Ensemble, EnsembleJSON } from "./models/ensemble";
 import { HoltWinters, HoltWintersJSON } from "./models/holt-winters";
+import { LocalMedian } from "./models/local-median";
 import { Lstm, LstmJSON } from "./models/lstm";
 import { PointModel } from "./models/model";
 import { Naive } from "./models/naive";
@@ -16,7 +18,7 @@ import { RiseRecalibrator } from "./recalibration";
 import { Series } from "./series";
 import { ForecastInputError, ForecastOptions, Forecaster, MemberKind, ModelKind } from "./types";
 
-const KINDS: readonly ModelKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "ensemble"];
+const KINDS: readonly ModelKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "ensemble"];
 
 export function createForecaster(kind: ModelKind, options?: ForecastOptions): Forecaster {
   if (!KINDS.includes(kind)) throw new ForecastInputError(`unknown forecaster kind "${String(kind)}" (expected ${KINDS.join(", ")})`);
@@ -36,6 +38,10 @@ function restoreMember(kind: MemberKind | "persistence", json: unknown): PointMo
       return HoltWinters.fromJSON(json as HoltWintersJSON);
     case "lstm":
       return Lstm.fromJSON(json as LstmJSON);
+    case "daily-profile":
+      return DailyProfile.fromJSON(json as DailyProfileJSON);
+    case "local-median":
+      return LocalMedian.fromJSON();
     default:
       throw new ForecastInputError(`saved ${kind} model has unknown kind "${String(tagged.kind)}"`);
   }

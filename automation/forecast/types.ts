@@ -17,7 +17,7 @@ export interface StepForecast {
   quantiles: number[];
 }
 
-export type ModelKind = "naive" | "seasonal-naive" | "holt-winters" | "regression" | "lstm" | "ensemble";
+export type ModelKind = "naive" | "seasonal-naive" | "holt-winters" | "regression" | "lstm" | "daily-profile" | "local-median" | "ensemble";
 export type MemberKind = Exclude<ModelKind, "ensemble">;
 
 export interface FitReport {
@@ -124,6 +124,11 @@ export interface ForecastOptions {
      * shrunk toward the inverse-MSE weights (default on); false keeps the inverse-MSE weights only.
      */
     stacking?: false | { window?: number; minimum?: number; lambda?: number; refitEvery?: number };
+    /**
+     * Per horizon, one member's forecast alone where its recent mean absolute error is under margin ×
+     * the combination's, once `minimum` forecasts are resolved there (default on); false always combines.
+     */
+    selection?: false | { margin?: number; minimum?: number };
   };
 }
 

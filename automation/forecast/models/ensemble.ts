@@ -2,11 +2,13 @@
 // w ∝ MSE^-power, so a member that gets worse loses weight on its own. Once enough forecasts at a
 // horizon have been resolved, stacked weights (stacking.ts: least absolute deviations on the record
 // of resolved forecasts, shrunk toward those inverse-error weights) take over at that horizon.
-// A member that cannot forecast this tick (a diverged LSTM) is left out and the reason noted; the
-// others carry on with the inverse-error weights.
+// On top, a selector (selection.ts) hands a horizon to one member alone while that member's recent
+// absolute error is clearly below the combination's. A member that cannot forecast this tick (a
+// diverged LSTM) is left out and the reason noted; the others carry on with the inverse-error weights.
 import { IMPUTED, Series } from "../series";
 import { MemberKind } from "../types";
 import { ModelFailure, PointModel } from "./model";
+import { Selector, SelectorJSON } from "./selection";
 import { Stacker, StackerJSON } from "./stacking";
 
 export interface Member {
@@ -18,6 +20,8 @@ interface Pending {
   origin: number;
   /** Per member, its forecasts for origin+1..origin+horizon, or null if it failed. */
   forecasts: (number[] | null)[];
+  /** The combination's forecasts before selection; null when no member could forecast (absent before selection existed). */
+  combined?: number[] | null;
 }
 
 export interface EnsembleJSON {
@@ -31,6 +35,8 @@ export interface EnsembleJSON {
   pending: Pending[];
   /** Stacked weights and their record; null for inverse-error weights only (absent before stacking existed). */
   stacking?: StackerJSON | null;
+  /** The selector's error record; null or absent: no selection (ensembles saved before it existed). */
+  selection?: SelectorJSON | null;
 }
 
 export class Ensemble implements PointModel {
@@ -46,11 +52,12 @@ export class Ensemble implements PointModel {
     private readonly mse: number[][],
     private readonly pending: Pending[],
     private readonly stacker: Stacker | null,
+    private readonly selector: Selector | null,
   ) {}
 
   /** Starts with equal weights; errors accumulate as outcomes arrive. */
-  static start(members: Member[], series: Series, horizon: number, halfLifeSteps: number, power: number, stacker: Stacker | null): Ensemble {
-    const ensemble = new Ensemble(members, horizon, halfLifeSteps, power, members.map(() => new Array<number>(horizon).fill(NaN)), [], stacker);
+  static start(members: Member[], series: Series, horizon: number, halfLifeSteps: number, power: number, stacker: Stacker | null, selector: Selector | null): Ensemble {
+    const ensemble = new Ensemble(members, horizon, halfLifeSteps, power, members.map(() => new Array<number>(horizon).fill(NaN)), [], stacker, selector);
     ensemble.pending.push(ensemble.issue(series));
     return ensemble;
   }
@@ -58,22 +65,34 @@ export class Ensemble implements PointModel {
   static fromJSON(json: EnsembleJSON, restore: (kind: MemberKind, model: unknown) => PointModel): Ensemble {
     const members = json.members.map((m) => ({ kind: m.kind, model: restore(m.kind, m.model) }));
     const mse = json.mse.map((row) => row.map((v) => (v === null ? NaN : v)));
-    return new Ensemble(members, json.horizon, json.halfLifeSteps, json.power, mse, json.pending, json.stacking ? Stacker.fromJSON(json.stacking) : null);
+    return new Ensemble(
+      members,
+      json.horizon,
+      json.halfLifeSteps,
+      json.power,
+      mse,
+      json.pending,
+      json.stacking ? Stacker.fromJSON(json.stacking) : null,
+      json.selection ? Selector.fromJSON(json.selection) : null,
+    );
   }
 
   get description(): string {
     const stacked = this.stacker ? `; stacked by least absolute deviations once ${this.stacker.config.minimum} forecasts per horizon are resolved` : "";
-    return `ensemble of ${this.members.map((m) => m.kind).join(", ")} (weights ∝ recent MSE^-${this.power} per horizon${stacked})`;
+    const selected = this.selector ? `; a member alone where its recent absolute error is under ${this.selector.config.margin} × the combination's` : "";
+    return `ensemble of ${this.members.map((m) => m.kind).join(", ")} (weights ∝ recent MSE^-${this.power} per horizon${stacked}${selected})`;
   }
 
   /**
    * Weights at horizon `k` (1-based) among the members that could forecast at the latest origin. With
    * stacked weights, persistence (naive) carries whatever the others leave of 1, and a weight may be
-   * negative; without a naive member that remainder is not shown.
+   * negative; without a naive member that remainder is not shown. A member selected alone has weight 1.
    */
   currentWeights(k: number): number[] {
     const latest = this.pending[this.pending.length - 1];
     const available = latest ? latest.forecasts.map((f) => f !== null) : this.members.map(() => true);
+    const selected = this.selector?.choice(k, available) ?? null;
+    if (selected !== null) return this.members.map((_, m) => (m === selected ? 1 : 0));
     const stacked = this.stackedWeights(k, available);
     if (!stacked) return this.weights(k, available);
     const naive = this.members.findIndex((m) => m.kind === "naive");
@@ -100,11 +119,21 @@ export class Ensemble implements PointModel {
 
   forecast(series: Series, h: number): number[] {
     const latest = this.pending[this.pending.length - 1];
-    const forecasts = h <= this.horizon && latest?.origin === series.end - 1 ? latest.forecasts : this.issue(series, h).forecasts;
+    const issued = h <= this.horizon && latest?.origin === series.end - 1 ? latest : this.issue(series, h);
+    const { forecasts } = issued;
     const available = forecasts.map((f) => f !== null);
     if (!available.some(Boolean)) throw new ModelFailure(`no ensemble member could forecast: ${this.notes.join("; ")}`);
+    const combined = issued.combined && issued.combined.length >= h ? issued.combined : this.combine(forecasts, series.value(series.end - 1), h);
+    return combined.slice(0, h).map((value, i) => {
+      const selected = this.selector?.choice(i + 1, available) ?? null;
+      return selected === null ? value : (forecasts[selected] as number[])[i];
+    });
+  }
+
+  /** The weighted combination of the members' forecasts (stacked where in force) for steps 1..h. */
+  private combine(forecasts: readonly (number[] | null)[], current: number, h: number): number[] {
+    const available = forecasts.map((f) => f !== null);
     const out: number[] = [];
-    const current = series.value(series.end - 1);
     for (let k = 1; k <= h; k++) {
       const stacked = this.stackedWeights(k, available);
       if (stacked) {
@@ -142,6 +171,7 @@ export class Ensemble implements PointModel {
         }
         const forecasts = p.forecasts;
         if (this.stacker && forecasts.every((f): f is number[] => f !== null)) this.stacker.resolve(h, forecasts.map((f) => f[h - 1]), series.value(p.origin), y);
+        if (this.selector && p.combined) this.selector.resolve(h, p.combined[h - 1], forecasts.map((f) => (f === null ? NaN : f[h - 1])), y);
       }
     }
     this.stacker?.tick((k) => this.weights(k));
@@ -160,6 +190,7 @@ export class Ensemble implements PointModel {
       mse: this.mse.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))),
       pending: this.pending,
       stacking: this.stacker?.toJSON() ?? null,
+      selection: this.selector?.toJSON() ?? null,
     };
   }
 
@@ -174,6 +205,7 @@ export class Ensemble implements PointModel {
         return null;
       }
     });
-    return { origin: series.end - 1, forecasts };
+    const combined = forecasts.some((f) => f !== null) ? this.combine(forecasts, series.value(series.end - 1), h) : null;
+    return { origin: series.end - 1, forecasts, combined };
   }
 }

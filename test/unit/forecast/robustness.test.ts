@@ -75,7 +75,7 @@ test("irregular timestamps and gaps are resampled to the series' step, and said 
 test("history shorter than two seasons runs the models that can and says which", (t) => {
   const short = series(30, HOUR, daily);
   const report = createForecaster("ensemble", { lstm: TINY_LSTM }).fit(short);
-  t.deepEqual(report.modelsUsed, ["naive", "seasonal-naive", "holt-winters"]);
+  t.deepEqual(report.modelsUsed, ["naive", "seasonal-naive", "holt-winters", "local-median"]);
   t.true(report.notes.some((n) => /ensemble runs without regression: history of \d+ slots is too short/.test(n)));
   t.true(report.notes.some((n) => /seasonal-naive: history shorter than two days; using persistence/.test(n)));
   t.true(report.notes.some((n) => /holt-winters: daily seasonality needs two days/.test(n)));

@@ -42,7 +42,8 @@ test("least absolute deviations: 20 % gross misses of one member do not buy it w
 test("the ensemble switches to stacked weights once forecasts resolve, and they survive a JSON round trip", (t) => {
   const noise = gaussian(3);
   const points = series(24 * 16, HOUR, (i) => daily(i) * (1 + 0.03 * noise()));
-  const options = { lstm: TINY_LSTM, ensemble: { stacking: { minimum: 40, refitEvery: 1 } } };
+  // Selection off: a member selected alone would carry weight 1 in both, hiding the stacked weights.
+  const options = { lstm: TINY_LSTM, ensemble: { stacking: { minimum: 40, refitEvery: 1 }, selection: false as const } };
   const stacked = createForecaster("ensemble", options) as PipelineForecaster;
   const plain = createForecaster("ensemble", { ...options, ensemble: { stacking: false as const } }) as PipelineForecaster;
   stacked.fit(points.slice(0, 24 * 12));
@@ -52,7 +53,7 @@ test("the ensemble switches to stacked weights once forecasts resolve, and they 
   const weights = stacked.status().weights;
   t.true(Math.abs(Object.values(weights).reduce((a, b) => a + b, 0) - 1) < 1e-9, "with persistence's remainder the weights sum to 1");
   t.notDeepEqual(weights, plain.status().weights, "stacked weights differ from inverse-MSE ones");
-  t.true(weights["seasonal-naive"] + weights["holt-winters"] > 0.7, `the seasonal members carry the forecast: ${JSON.stringify(weights)}`);
+  t.true(weights["seasonal-naive"] + weights["holt-winters"] + weights["daily-profile"] > 0.7, `the seasonal members carry the forecast: ${JSON.stringify(weights)}`);
   const restored = restoreForecaster(JSON.parse(JSON.stringify(stacked.toJSON())));
   t.deepEqual(restored.predict(12), stacked.predict(12));
   for (const p of points.slice(24 * 12)) {
