@@ -5,13 +5,17 @@
 // Environment: HOST, PORT (health), UNDERSTUDY_CHANGE_STREAM (secret JSON; replicas = this store).
 import * as http from "node:http";
 import { Client } from "pg";
-import { qualified, quoteIdent } from "../../components/postgres/sql";
+import { qualified } from "../../components/postgres/sql";
+import { applyPlan } from "./applyPlan";
 import { APPLIED_CHANNEL, ChangeStreamConfig, log, readConfig } from "./changeStreamConfig";
 import { Change, StreamEntry } from "./pgoutput";
 import { connectBroker, Offset } from "./streamClient";
 import { POSITION_DDL, readPosition } from "./streamPosition";
 
 const BATCH = 500;
+/** Entries held in memory before the consumer stops taking chunks: a shadow far behind reads the stream at its own pace. */
+const HIGH_WATER = BATCH * 4;
+const STATS_MS = 10_000;
 
 /** First start on this stream: a full copy, from empty tables, then the position before the first entry. */
 async function initialCopy(cfg: ChangeStreamConfig, replica: Client): Promise<void> {
@@ -34,24 +38,6 @@ async function initialCopy(cfg: ChangeStreamConfig, replica: Client): Promise<vo
   }
 }
 
-async function apply(c: Client, ch: Change): Promise<void> {
-  const t = qualified(ch.table);
-  const keyMatch = (alias: string): string => ch.keys.map((k) => `${t}.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`).join(" AND ");
-  if (ch.op === "truncate") {
-    await c.query(`TRUNCATE ${t}`);
-  } else if (ch.op === "delete") {
-    await c.query(`DELETE FROM ${t} USING json_populate_record(null::${t}, $1::json) AS k WHERE ${keyMatch("k")}`, [JSON.stringify(ch.row)]);
-  } else {
-    if (ch.old) await c.query(`DELETE FROM ${t} USING json_populate_record(null::${t}, $1::json) AS k WHERE ${keyMatch("k")}`, [JSON.stringify(ch.old)]);
-    const set = Object.keys(ch.row).map((col) => `${quoteIdent(col)} = EXCLUDED.${quoteIdent(col)}`);
-    await c.query(
-      `INSERT INTO ${t} SELECT * FROM json_populate_record(null::${t}, $1::json)
-         ON CONFLICT (${ch.keys.map(quoteIdent).join(", ")}) DO ${set.length > 0 ? `UPDATE SET ${set.join(", ")}` : "NOTHING"}`,
-      [JSON.stringify(ch.row)],
-    );
-  }
-}
-
 async function main(): Promise<void> {
   const cfg = readConfig();
   const own = cfg.replicas[0];
@@ -65,6 +51,11 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   await replica.connect();
+  // Async mode, as the logical driver's subscriptions: the apply does not wait for the shadow's WAL
+  // flush. Safe: the position commits in the same transaction, so a shadow that crashes loses its
+  // last applies and their position together, and the stream delivers them again. Sync mode waits:
+  // the primary's commit counts on what this shadow said it applied.
+  if (cfg.mode === "async") await replica.query("SET synchronous_commit = off");
   await replica.query(POSITION_DDL);
   let pos = await readPosition(replica, cfg.stream);
   if (!pos) {
@@ -80,11 +71,26 @@ async function main(): Promise<void> {
   let lsn = pos.lsn;
   const queue: { offset: bigint; entry: StreamEntry }[] = [];
   let busy = false;
+  // Throughput, logged every STATS_MS while entries flow: how an operator sees a shadow keeping up.
+  const stats = { entries: 0, batches: 0, applyMs: 0, maxDeliveryMs: 0 };
+  setInterval(() => {
+    if (stats.batches === 0) return;
+    log("info", "applied", { entriesPerSecond: Math.round((stats.entries * 1000) / STATS_MS), meanBatch: +(stats.entries / stats.batches).toFixed(1), msPerBatch: +(stats.applyMs / stats.batches).toFixed(1), maxDeliveryMs: stats.maxDeliveryMs, queued: queue.length });
+    Object.assign(stats, { entries: 0, batches: 0, applyMs: 0, maxDeliveryMs: 0 });
+  }, STATS_MS).unref();
+  let waiting: (() => void)[] = [];
+  const release = (): void => {
+    if (queue.length >= HIGH_WATER) return;
+    for (const w of waiting) w();
+    waiting = [];
+  };
 
   const drain = async (): Promise<void> => {
     if (busy || queue.length === 0) return;
     busy = true;
     const batch = queue.splice(0, BATCH);
+    release();
+    const started = performance.now();
     try {
       await replica.query("BEGIN");
       const lock = await replica.query<{ detached: boolean }>("SELECT detached FROM understudy.cdc_position WHERE stream = $1 FOR UPDATE", [cfg.stream]);
@@ -92,27 +98,34 @@ async function main(): Promise<void> {
         await replica.query("ROLLBACK");
         state = "detached";
         queue.length = 0;
+        release();
         log("info", "detached: stopped applying", { stream: cfg.stream, lsn: lsn.toString() });
         return;
       }
       let last = batch[batch.length - 1];
+      const changes: Change[] = [];
       let marker: string | undefined;
       let commitTime: string | undefined;
       for (const m of batch) {
         const at = BigInt(m.entry.lsn);
         if (at <= lsn) continue; // delivered again after a restart: applied already
-        for (const ch of m.entry.changes ?? []) await apply(replica, ch);
+        changes.push(...(m.entry.changes ?? []));
         if (m.entry.marker !== undefined) marker = m.entry.marker;
         commitTime = m.entry.time;
         lsn = at;
         last = m;
       }
+      for (const st of applyPlan(changes)) await replica.query(st.sql, st.params);
       await replica.query(
         `UPDATE understudy.cdc_position SET "offset" = $2, lsn = $3, commit_time = coalesce($4::timestamptz, commit_time), applied_at = now(), marker = coalesce($5, marker) WHERE stream = $1`,
         [cfg.stream, last.offset.toString(), lsn.toString(), commitTime ?? null, marker ?? null],
       );
-      await replica.query("SELECT pg_notify($1, $2)", [APPLIED_CHANNEL, lsn.toString()]);
+      // Only sync mode's publisher listens: it holds the primary's commits until a shadow has applied them.
+      if (cfg.mode === "sync") await replica.query("SELECT pg_notify($1, $2)", [APPLIED_CHANNEL, lsn.toString()]);
       await replica.query("COMMIT");
+      stats.entries += batch.length;
+      stats.batches++;
+      stats.applyMs += performance.now() - started;
     } catch (e) {
       await replica.query("ROLLBACK").catch(() => undefined);
       await replica.query("UPDATE understudy.cdc_position SET apply_errors = apply_errors + 1 WHERE stream = $1", [cfg.stream]).catch(() => undefined);
@@ -125,10 +138,25 @@ async function main(): Promise<void> {
   };
 
   const broker = await connectBroker(cfg.broker);
-  await broker.declareConsumer({ stream: cfg.stream, offset: pos.offset < 0n ? Offset.first() : Offset.offset(pos.offset + 1n) }, (msg) => {
+  const from = pos.offset < 0n ? Offset.first() : Offset.offset(pos.offset + 1n);
+  // One chunk at a time (the client's default credit): with more, the client hands two chunks'
+  // messages to this callback interleaved, and entries would be applied out of order.
+  let lastOffset = -1n;
+  await broker.declareConsumer({ stream: cfg.stream, offset: from }, async (msg) => {
     if (state === "detached") return;
-    queue.push({ offset: msg.offset ?? 0n, entry: JSON.parse(msg.content.toString("utf8")) as StreamEntry });
+    const offset = msg.offset ?? 0n;
+    if (offset < lastOffset) {
+      log("error", "the stream delivered entries out of order: stopping (the supervisor restarts from the applied offset)", { offset: offset.toString(), after: lastOffset.toString() });
+      process.exit(1);
+    }
+    lastOffset = offset;
+    const entry = JSON.parse(msg.content.toString("utf8")) as StreamEntry;
+    // Commit on the primary → delivered here (the clocks are one machine's, or NTP-close hosts').
+    stats.maxDeliveryMs = Math.max(stats.maxDeliveryMs, Date.now() - Date.parse(entry.time));
+    queue.push({ offset, entry });
     void drain();
+    // The client asks for the next chunk's credit only when this returns.
+    if (queue.length >= HIGH_WATER) await new Promise<void>((r) => waiting.push(r));
   });
   state = "consuming";
   log("info", "consuming", { stream: cfg.stream, from: pos.offset.toString(), lsn: lsn.toString() });

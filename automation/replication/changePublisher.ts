@@ -11,6 +11,7 @@ import { APPLIED_CHANNEL, ChangeStreamConfig, log, readConfig } from "./changeSt
 import { PgOutputDecoder, StreamEntry } from "./pgoutput";
 import { connectBroker } from "./streamClient";
 
+const STATS_MS = 10_000;
 const PG_EPOCH_US = BigInt(Date.UTC(2000, 0, 1)) * 1000n;
 
 function standbyStatus(write: bigint, flush: bigint, reply: boolean): Buffer {
@@ -97,6 +98,13 @@ async function main(): Promise<void> {
     });
   }
 
+  // Throughput and commit → publish delay, logged every STATS_MS while transactions flow.
+  const stats = { published: 0, maxPublishMs: 0 };
+  setInterval(() => {
+    if (stats.published === 0) return;
+    log("info", "published", { entriesPerSecond: Math.round((stats.published * 1000) / STATS_MS), maxPublishMs: stats.maxPublishMs, sending: pending });
+    Object.assign(stats, { published: 0, maxPublishMs: 0 });
+  }, STATS_MS).unref();
   const decoder = new PgOutputDecoder();
   let pending = 0;
   let lastPublish = 0;
@@ -105,6 +113,8 @@ async function main(): Promise<void> {
     if (id <= lastId) return; // in the stream already (published before a restart)
     lastId = id;
     lastPublish = Date.now();
+    stats.published++;
+    stats.maxPublishMs = Math.max(stats.maxPublishMs, lastPublish - Date.parse(e.time));
     pending++;
     void publisher.send(Buffer.from(JSON.stringify(e)), { publishingId: id }).then(() => {
       if (--pending === 0) void publisher.flush();

@@ -1,7 +1,8 @@
 // `npm run bench:replication`: replication lag p50/p99 at 200 and 1000 writes/s, sync and async, for
 // each driver; commit latency of the demo service's writes, sync vs async; promotion time, graceful
 // switchover and after kill -9 of the primary. Writes bench/results/replication.json + .md.
-// The stream driver (RabbitMQ) is left out when UNDERSTUDY_STREAM_DRIVER=off.
+// BENCH_DRIVERS=logical,stream picks the drivers (both by default); UNDERSTUDY_STREAM_DRIVER=off
+// leaves the stream driver (RabbitMQ) out.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PromotionRefused } from "../../automation/replication";
@@ -134,9 +135,12 @@ function report(results: DriverResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const drivers: ("logical" | "stream")[] = process.env.UNDERSTUDY_STREAM_DRIVER === "off" ? ["logical"] : ["logical", "stream"];
+  const wanted = (process.env.BENCH_DRIVERS ?? "logical,stream").split(",").map((d) => d.trim());
+  for (const d of wanted) if (d !== "logical" && d !== "stream") throw new Error(`BENCH_DRIVERS: unknown driver "${d}" (logical, stream)`);
+  const drivers = (["logical", "stream"] as const).filter((d) => wanted.includes(d) && !(d === "stream" && process.env.UNDERSTUDY_STREAM_DRIVER === "off"));
   const results: DriverResult[] = [];
-  for (const [i, d] of drivers.entries()) results.push(await benchDriver(d, 30000 + i * 1000));
+  // Ports by driver, not by position: one driver alone uses the same ports as in a full run.
+  for (const d of drivers) results.push(await benchDriver(d, d === "logical" ? 30000 : 31000));
   const dir = path.join(ROOT, "bench", "results");
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "replication.json"), JSON.stringify({ seconds: SECONDS, rates: RATES, results }, null, 2) + "\n");
