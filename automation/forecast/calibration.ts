@@ -21,8 +21,18 @@ export interface CalibratorJSON {
   levels: number[][];
 }
 
-/** Step size of the adaptive level updates. */
-const ADAPTATION = 0.005;
+/**
+ * Step size of the adaptive level updates of the interval quantiles. Four times the median's: the
+ * ensemble now switches between a combination and single members, so its residual spread drifts
+ * more, and on the tuning series 0.005 left 2 of 19 coverages outside 77–83 % (76.1 %, 83.5 %) where
+ * 0.02 keeps all 19 in 77.5–82.6 %.
+ */
+const ADAPTATION = 0.02;
+/**
+ * The median's level moves slowly: it sets the point forecast that MASE scores, and a faster step
+ * made it chase noise (tuning series, occupancy_6005 at 30 min: MASE 1.120 → 1.143 at 0.02).
+ */
+const MEDIAN_ADAPTATION = 0.005;
 
 /** Completed paths below which the calibration is too thin to trust and a Gaussian stands in. */
 export const MIN_PATHS = 30;
@@ -144,7 +154,8 @@ export class Calibrator {
   private adapt(h: number, residual: number): void {
     this.levels[h] = this.levels[h].map((level, j) => {
       const below = residual <= quantileSorted(this.sorted[h], level) ? 1 : 0;
-      return Math.min(Math.max(level + ADAPTATION * (QUANTILES[j] - below), 0), 1);
+      const step = QUANTILES[j] === 0.5 ? MEDIAN_ADAPTATION : ADAPTATION;
+      return Math.min(Math.max(level + step * (QUANTILES[j] - below), 0), 1);
     });
   }
 

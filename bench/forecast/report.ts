@@ -217,7 +217,8 @@ export function markdownReport(results: readonly SeriesResult[], anomalies: read
   out.push(
     "Per series: the best baseline (lowest MASE among naive, seasonal naive and Holt-Winters), the ensemble's MASE over it, " +
       "and each member's own MASE (the member run alone, same protocol) with its ensemble weight at this horizon averaged over the scored origins. " +
-      "Once stacked weights are in force a weight may be negative, and naive (persistence) carries whatever the others leave of 100 %.",
+      "Once stacked weights are in force a weight may be negative, and naive (persistence) carries whatever the others leave of 100 %; " +
+      "at an origin where one member is selected alone (its recent absolute error clearly under the combination's) it has 100 % and the others 0.",
     "",
   );
   const members = [...new Set(rows.filter((x) => x.model !== "ensemble").map((x) => x.model))];
