@@ -37,6 +37,16 @@ export interface StreamEntry {
   marker?: string;
 }
 
+/**
+ * Consecutive transactions as one stream entry: their changes in commit order, the last one's LSN
+ * and commit time. Applied and positioned as one unit, it means what applying them one by one does.
+ */
+export function mergeTransactions(txns: StreamEntry[]): StreamEntry {
+  const last = txns[txns.length - 1];
+  if (txns.length === 1) return last;
+  return { lsn: last.lsn, time: last.time, changes: txns.flatMap((t) => t.changes ?? []) };
+}
+
 class Reader {
   private at = 0;
   constructor(private readonly b: Buffer) {}

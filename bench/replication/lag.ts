@@ -1,7 +1,10 @@
 // Replication lag, measured end to end: an open-loop writer commits rows on the primary at a fixed
 // rate and records each acknowledgement; a poller per shadow store records when each row becomes
-// visible there. Lag of a row = visible − acknowledged (≤ 0 in sync mode means the shadow applied it
-// before the client heard back; reported as 0). Resolution: the poll interval.
+// visible there (one worker thread per shadow, see poller.ts). Lag of a row = visible − acknowledged
+// (≤ 0 in sync mode means the shadow applied it before the client heard back; reported as 0).
+// Resolution: the poll interval.
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
 import { Pool } from "pg";
 
 export interface LagRun {
@@ -11,7 +14,7 @@ export interface LagRun {
   commitP50Ms: number;
   commitP99Ms: number;
   /** Per shadow host: lag percentiles over every row. */
-  lag: Record<string, { p50Ms: number; p99Ms: number; maxMs: number; rows: number }>;
+  lag: Record<string, { p50Ms: number; p99Ms: number; maxMs: number; rows: number; missing: number }>;
 }
 
 export function percentile(xs: number[], p: number): number {
@@ -20,34 +23,33 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
-const POLL_MS = 2;
+interface Poller {
+  /** Lowest id not yet seen (every id below it is). */
+  low(): number;
+  /** Stops polling; resolves with when each row was first seen (absolute ms). */
+  stop(): Promise<Map<number, number>>;
+}
 
-/** Records when each row becomes visible; rows commit out of id order, so it re-reads from the lowest unseen id. */
-async function poll(url: string, seen: Map<number, number>, stop: () => boolean): Promise<void> {
-  const pool = new Pool({ connectionString: url, max: 1 });
-  try {
-    const first = await pool.query<{ m: string | null }>("SELECT max(id)::text AS m FROM orders");
-    let low = Number(first.rows[0].m ?? 0) + 1;
-    while (!stop()) {
-      const r = await pool.query<{ id: string }>("SELECT id::text AS id FROM orders WHERE id >= $1", [low]);
-      const now = performance.now();
-      for (const row of r.rows) if (!seen.has(Number(row.id))) seen.set(Number(row.id), now);
-      while (seen.has(low)) low++;
-      await new Promise((res) => setTimeout(res, POLL_MS));
-    }
-  } finally {
-    await pool.end();
-  }
+/** Starts a poller thread on a shadow's store; resolves once it has read where the table ends. */
+function startPoller(url: string): Promise<Poller> {
+  const worker = new Worker(path.join(__dirname, "poller.js"), { workerData: { url } });
+  let low = 0;
+  let done: ((seen: Map<number, number>) => void) | undefined;
+  return new Promise((ready, fail) => {
+    worker.on("error", fail);
+    worker.on("message", (m: { ready?: true; low?: number; seen?: [number, number][] }) => {
+      if (m.ready) ready({ low: () => low, stop: () => new Promise((res) => ((done = res), worker.postMessage("stop"))) });
+      if (m.low !== undefined) low = m.low;
+      if (m.seen) done?.(new Map(m.seen));
+    });
+  });
 }
 
 export async function measureLag(primaryUrl: string, replicas: { host: string; url: string }[], rate: number, seconds: number, prefix: string): Promise<LagRun> {
   const writer = new Pool({ connectionString: primaryUrl, max: 16 });
   const acked = new Map<number, number>();
   const commits: number[] = [];
-  const seen = new Map(replicas.map((r) => [r.host, new Map<number, number>()]));
-  let stopping = false;
-  const pollers = replicas.map((r) => poll(r.url, seen.get(r.host) as Map<number, number>, () => stopping));
-  await new Promise((res) => setTimeout(res, 200));
+  const pollers = await Promise.all(replicas.map((r) => startPoller(r.url)));
   const start = performance.now();
   const inflight: Promise<void>[] = [];
   const total = rate * seconds;
@@ -61,7 +63,7 @@ export async function measureLag(primaryUrl: string, replicas: { host: string; u
         .query<{ id: string }>("INSERT INTO orders (customer, amount, request_id) VALUES ('bench', 1, $1) RETURNING id::text AS id", [`${prefix}-${i}`])
         .then((r) => {
           const t1 = performance.now();
-          acked.set(Number(r.rows[0].id), t1);
+          acked.set(Number(r.rows[0].id), performance.timeOrigin + t1);
           commits.push(t1 - t0);
         }),
     );
@@ -69,16 +71,17 @@ export async function measureLag(primaryUrl: string, replicas: { host: string; u
   await Promise.all(inflight);
   const elapsed = (performance.now() - start) / 1000;
   // Let the shadows catch up (bounded), then stop polling.
+  const maxId = Math.max(...acked.keys());
   const deadline = performance.now() + 15_000;
-  while (performance.now() < deadline && [...seen.values()].some((s) => [...acked.keys()].some((id) => !s.has(id)))) await new Promise((res) => setTimeout(res, 50));
-  stopping = true;
-  await Promise.all(pollers);
+  while (performance.now() < deadline && pollers.some((p) => p.low() <= maxId)) await new Promise((res) => setTimeout(res, 50));
+  const seen = await Promise.all(pollers.map((p) => p.stop()));
   await writer.end();
   const lag: LagRun["lag"] = {};
-  for (const r of replicas) {
-    const s = seen.get(r.host) as Map<number, number>;
+  for (const [i, r] of replicas.entries()) {
+    const s = seen[i];
     const xs = [...acked].filter(([id]) => s.has(id)).map(([id, t]) => Math.max(0, (s.get(id) as number) - t));
-    lag[r.host] = { p50Ms: percentile(xs, 50), p99Ms: percentile(xs, 99), maxMs: Math.max(...xs), rows: xs.length };
+    // A row the shadow never showed within the wait is lost or very late: counted, never hidden.
+    lag[r.host] = { p50Ms: percentile(xs, 50), p99Ms: percentile(xs, 99), maxMs: Math.max(...xs), rows: xs.length, missing: acked.size - xs.length };
   }
   return { rate, seconds, achievedRate: total / elapsed, commitP50Ms: percentile(commits, 50), commitP99Ms: percentile(commits, 99), lag };
 }

@@ -1,6 +1,6 @@
 // Decoding pgoutput (protocol 1) into whole transactions and fence markers.
 import test from "ava";
-import { PgOutputDecoder, pgTime } from "../../../automation/replication/pgoutput";
+import { mergeTransactions, PgOutputDecoder, pgTime } from "../../../automation/replication/pgoutput";
 
 const cstr = (s: string): Buffer => Buffer.concat([Buffer.from(s, "utf8"), Buffer.from([0])]);
 const i8 = (n: number): Buffer => Buffer.from([n]);
@@ -58,4 +58,16 @@ test("a change for a relation never described is an error, not a guess", (t) => 
   const d = new PgOutputDecoder();
   d.push(begin);
   t.throws(() => d.push(insert), { message: /unknown relation 16384/ });
+});
+
+test("transactions merged into one entry keep their changes in commit order, the last LSN and time", (t) => {
+  const change = (id: string) => ({ op: "insert" as const, table: "public.orders", keys: ["id"], row: { id } });
+  const merged = mergeTransactions([
+    { lsn: "100", time: "2026-01-01T00:00:00.000Z", changes: [change("1"), change("2")] },
+    { lsn: "200", time: "2026-01-01T00:00:01.000Z", changes: [] },
+    { lsn: "300", time: "2026-01-01T00:00:02.000Z", changes: [change("3")] },
+  ]);
+  t.deepEqual(merged, { lsn: "300", time: "2026-01-01T00:00:02.000Z", changes: [change("1"), change("2"), change("3")] });
+  const one = { lsn: "5", time: "2026-01-01T00:00:00.000Z", changes: [change("9")] };
+  t.is(mergeTransactions([one]), one);
 });
