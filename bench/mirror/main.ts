@@ -85,7 +85,7 @@ async function main(): Promise<void> {
           a.mirrored += (m1.sent ?? 0) - (m0.sent ?? 0);
           a.dropped += ["failed", "dropped_inflight", "dropped_body", "dropped_method", "no_shadow"].reduce((x, k) => x + (m1[k] ?? 0) - (m0[k] ?? 0), 0);
           acc.set(key(placement, c), a);
-          process.stdout.write(`round ${round + 1}/${ROUNDS} ${placement.padEnd(8)} ${c.padEnd(8)} requests ${r.requests} failed ${r.failed} p99 ${fmt(r.latencyMs.p99)} ms${placed ? ` (pids live ${placed.live}, shadow ${placed.shadow})` : ""}\n`);
+          process.stdout.write(`round ${round + 1}/${ROUNDS} ${placement.padEnd(8)} ${c.padEnd(8)} requests ${r.requests} failed ${r.failed} p99 ${fmt(r.latencyMs.p99)} ms${placed ? ` (pids live ${placed.live}, shadow ${placed.shadow}, other ${placed.other})` : ""}\n`);
         }
       }
     }
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     "",
     `${RPS} req/s open-loop (20 % writes) through HAProxy, 2 live + 1 shadow; ${ROUNDS} interleaved rounds of ${SECONDS} s per case. Mirroring: HAProxy Lua action → core.register_task + core.httpclient (the live request never waits), at most 64 copies in flight.`,
     "",
-    "Placement: **shared** — every process may run on both cores; **isolated** — the shadow's host (its instance and its PostgreSQL, with their children) in a cgroup v1 cpuset on core 1, everything else (live instances, HAProxy, the primary PostgreSQL, Prometheus, the clients) on core 0, as if the shadow ran on another host. Other work on the machine is not confined and runs on both cores.",
+    "Placement: **shared** — every process may run on both cores; **isolated** — the shadow's host (its instance and its PostgreSQL, with their children) in a cgroup v1 cpuset on core 1, everything else of the stack (live instances, HAProxy, the primary PostgreSQL, Prometheus, the clients) on core 0, as if the shadow ran on another host; other work on the machine is moved to core 1 during isolated rounds, so core 0 runs only the live path. In shared rounds everything runs on both cores.",
     "",
     `Target: live p99 ≤ ${target}× mirror-off in every case, checked on the median over rounds of each round's p99 ratio to the same round's mirror-off p99 (pooled p99 shown beside it).`,
     "",

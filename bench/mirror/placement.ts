@@ -2,6 +2,8 @@
 // machine). "isolated": the shadow side (its instance and its PostgreSQL, with every process they
 // forked) on one core, everything else — live instances, HAProxy, the primary store, Prometheus and
 // the clients (this benchmark's own process) — on the other, as if the shadow were on another host.
+// Other work on the machine (builds, other benchmarks) goes to the shadow's core too: the live
+// host's core then runs only the live path, as a host of its own would.
 // Done with cgroup v1 cpusets: a process forked later (a PostgreSQL backend) stays in its parent's.
 import * as fs from "node:fs";
 import * as supervisor from "../../components/platforms/local/impl/supervisor";
@@ -32,22 +34,28 @@ function tree(pid: number, kids: Map<number, number[]>): number[] {
   return out;
 }
 
-function move(group: string, pids: number[]): number {
+function move(group: string, pids: number[], tolerate: string[] = ["ESRCH"]): number {
   let moved = 0;
   for (const p of pids) {
     try {
       fs.writeFileSync(`${group}/cgroup.procs`, String(p));
       moved++;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+      if (!tolerate.includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
     }
   }
   return moved;
 }
 
+/** Every user-space process not in `mine`: not pid 1 (this machine's supervisor), not kernel threads. */
+function others(mine: Set<number>, kids: Map<number, number[]>): number[] {
+  const kernel = new Set(tree(2, kids));
+  return [...kids.values()].flat().filter((p) => p > 2 && !mine.has(p) && !kernel.has(p));
+}
+
 export interface Placer {
   /** Applies a placement to the stack's processes as they are now; returns pids per side. */
-  apply(p: Placement): Promise<{ live: number; shadow: number }>;
+  apply(p: Placement): Promise<{ live: number; shadow: number; other: number }>;
   /** Everything back on every core; the cpusets removed. */
   close(): void;
 }
@@ -55,10 +63,11 @@ export interface Placer {
 /** `isShadowSide(app)`: which supervisor apps belong to the shadow's host. */
 export function cpusetPlacer(pm2Home: string, isShadowSide: (app: string) => boolean, cores = { live: "0", shadow: "1" }): Placer {
   if (!fs.existsSync(`${ROOT}/cgroup.procs`)) throw new Error(`no cgroup v1 cpuset hierarchy at ${ROOT}: the isolated placement needs one`);
-  const groups = { live: `${ROOT}/understudy-bench-live`, shadow: `${ROOT}/understudy-bench-shadow` };
-  for (const [side, dir] of Object.entries(groups) as ["live" | "shadow", string][]) {
+  const groups = { live: `${ROOT}/understudy-bench-live`, shadow: `${ROOT}/understudy-bench-shadow`, other: `${ROOT}/understudy-bench-other` };
+  const coreOf = { ...cores, other: cores.shadow };
+  for (const [side, dir] of Object.entries(groups) as ["live" | "shadow" | "other", string][]) {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(`${dir}/cpuset.cpus`, cores[side]);
+    fs.writeFileSync(`${dir}/cpuset.cpus`, coreOf[side]);
     fs.writeFileSync(`${dir}/cpuset.mems`, fs.readFileSync(`${ROOT}/cpuset.mems`, "utf8").trim());
   }
   return {
@@ -67,8 +76,10 @@ export function cpusetPlacer(pm2Home: string, isShadowSide: (app: string) => boo
       const kids = children();
       const shadowPids = apps.filter((a) => a.pid > 0 && isShadowSide(a.name)).flatMap((a) => tree(a.pid, kids));
       const livePids = [...apps.filter((a) => a.pid > 0 && !isShadowSide(a.name)).flatMap((a) => tree(a.pid, kids)), process.pid];
-      if (p === "shared") return { live: move(ROOT, livePids), shadow: move(ROOT, shadowPids) };
-      return { live: move(groups.live, livePids), shadow: move(groups.shadow, shadowPids) };
+      // A process that exited, or one the kernel will not move, stays where it is.
+      const rest = others(new Set([...shadowPids, ...livePids]), kids);
+      if (p === "shared") return { live: move(ROOT, livePids), shadow: move(ROOT, shadowPids), other: move(ROOT, rest, ["ESRCH", "EINVAL", "EPERM"]) };
+      return { live: move(groups.live, livePids), shadow: move(groups.shadow, shadowPids), other: move(groups.other, rest, ["ESRCH", "EINVAL", "EPERM"]) };
     },
     close() {
       for (const dir of Object.values(groups)) {

@@ -16,17 +16,33 @@ local senders = { GET = "get", HEAD = "head", PUT = "put", POST = "post", DELETE
 -- Hop-by-hop and framing headers belong to the original connection, not to the copy.
 local skip = { connection = true, ["content-length"] = true, ["transfer-encoding"] = true, ["keep-alive"] = true, ["x-understudy-mirror"] = true }
 
+-- Which shadows are up, per backend, re-read at most every REFRESH_MS: get_stats() builds a table of
+-- every counter of a server, too costly to call on each mirrored request. A shadow that goes down
+-- is noticed within one refresh (its copies meanwhile are counted as failed).
+local REFRESH_MS = 250
+local targets_cache = {}
+
+local function now_ms()
+  local t = core.now()
+  return t.sec * 1000 + math.floor(t.usec / 1000)
+end
+
 local function up_servers(backend)
+  local now = now_ms()
+  local cached = targets_cache[backend]
+  if cached ~= nil and now - cached.at < REFRESH_MS then return cached.list end
   local be = core.backends[backend]
   local out = {}
-  if be == nil then return out end
-  for _, srv in pairs(be.servers) do
-    local st = srv:get_stats()
-    if st ~= nil and string.sub(st.status or "", 1, 2) == "UP" then
-      table.insert(out, srv:get_addr())
+  if be ~= nil then
+    for _, srv in pairs(be.servers) do
+      local st = srv:get_stats()
+      if st ~= nil and string.sub(st.status or "", 1, 2) == "UP" then
+        table.insert(out, srv:get_addr())
+      end
     end
+    table.sort(out)
   end
-  table.sort(out)
+  targets_cache[backend] = { at = now, list = out }
   return out
 end
 
