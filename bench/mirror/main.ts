@@ -64,15 +64,18 @@ async function main(): Promise<void> {
   const key = (p: Placement, c: Case) => `${p}/${c}`;
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      // Placements alternate in order from round to round, cases run in the same order inside each.
+      // Placements alternate in order from round to round; cases rotate, so the case that runs just
+      // after processes moved between cores is a different one each round, not always mirror-off.
       const order = round % 2 === 0 ? PLACEMENTS : [...PLACEMENTS].reverse();
+      const cases = CASES.map((_, i) => CASES[(i + round) % CASES.length]);
       for (const placement of order) {
-        for (const c of CASES) {
+        for (const [i, c] of cases.entries()) {
           await prepare(s, c);
           // After the `up`: a replaced shadow is a new process, placed now.
           const placed = placer ? await placer.apply(placement) : undefined;
-          // An unmeasured second of the same load: connection pools and JIT warm again after the `up`.
-          await runLoad({ target: LB, rps: RPS, durationSec: 1, writeRatio: 0.2, seed: 1, maxSockets: 256 });
+          // Unmeasured load first: connection pools and JIT warm again after the `up`, and after a
+          // placement change the moved processes settle on their cores.
+          await runLoad({ target: LB, rps: RPS, durationSec: i === 0 ? 3 : 1, writeRatio: 0.2, seed: 1, maxSockets: 256 });
           const m0 = await mirrorCounts();
           const r = await runLoad({ target: LB, rps: RPS, durationSec: SECONDS, writeRatio: 0.2, seed: 100 + round, maxSockets: 256 });
           await new Promise((res) => setTimeout(res, c === "slow-2s" ? 2500 : 300));
