@@ -18,7 +18,8 @@ local skip = { connection = true, ["content-length"] = true, ["transfer-encoding
 
 -- Which shadows are up, per backend, re-read at most every REFRESH_MS: get_stats() builds a table of
 -- every counter of a server, too costly to call on each mirrored request. A shadow that goes down
--- is noticed within one refresh (its copies meanwhile are counted as failed).
+-- is noticed within one refresh (its copies meanwhile are counted as failed). "None up" is not
+-- kept: a shadow that comes up gets copies from the next request on.
 local REFRESH_MS = 250
 local targets_cache = {}
 
@@ -42,7 +43,7 @@ local function up_servers(backend)
     end
     table.sort(out)
   end
-  targets_cache[backend] = { at = now, list = out }
+  targets_cache[backend] = #out > 0 and { at = now, list = out } or nil
   return out
 end
 
