@@ -1,7 +1,7 @@
 // The change stream's publisher (stream driver): reads the primary's logical changes from a
 // replication slot over the streaming replication protocol, publishes the committed transactions
-// to a RabbitMQ stream (those of one read as one entry, deduplicated by LSN), and tells the primary how far it may consider them
-// safe: async = stored by the broker; sync = applied by at least one shadow (the primary counts
+// to a RabbitMQ stream (those of one read as one entry, deduplicated by LSN), and tells the primary
+// how far it may consider them safe: async = stored by the broker; sync = applied by at least one shadow (the primary counts
 // this connection as its synchronous standby, so each commit waits for a shadow).
 // Environment: HOST, PORT (health), UNDERSTUDY_CHANGE_STREAM (secret JSON, see changeStreamConfig).
 import * as http from "node:http";

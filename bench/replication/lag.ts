@@ -30,17 +30,36 @@ interface Poller {
   stop(): Promise<Map<number, number>>;
 }
 
-/** Starts a poller thread on a shadow's store; resolves once it has read where the table ends. */
+/**
+ * Starts a poller thread on a shadow's store; resolves once it has read where the table ends. A
+ * poller that fails later (its store went away) makes `stop` reject, so the run ends with the reason
+ * instead of waiting for rows that will never be reported.
+ */
 function startPoller(url: string): Promise<Poller> {
   const worker = new Worker(path.join(__dirname, "poller.js"), { workerData: { url } });
   let low = 0;
-  let done: ((seen: Map<number, number>) => void) | undefined;
+  let failure: Error | undefined;
+  let done: { resolve: (seen: Map<number, number>) => void; reject: (e: Error) => void } | undefined;
   return new Promise((ready, fail) => {
-    worker.on("error", fail);
+    worker.on("error", (e) => {
+      failure = e;
+      fail(e);
+      done?.reject(e);
+    });
     worker.on("message", (m: { ready?: true; low?: number; seen?: [number, number][] }) => {
-      if (m.ready) ready({ low: () => low, stop: () => new Promise((res) => ((done = res), worker.postMessage("stop"))) });
+      if (m.ready) {
+        ready({
+          low: () => low,
+          stop: () =>
+            new Promise((resolve, reject) => {
+              if (failure) return reject(failure);
+              done = { resolve, reject };
+              worker.postMessage("stop");
+            }),
+        });
+      }
       if (m.low !== undefined) low = m.low;
-      if (m.seen) done?.(new Map(m.seen));
+      if (m.seen) done?.resolve(new Map(m.seen));
     });
   });
 }

@@ -24,8 +24,9 @@ async function main(): Promise<void> {
       const r = await pool.query<{ id: string }>("SELECT id::text AS id FROM orders WHERE id >= $1", [low]);
       const now = performance.timeOrigin + performance.now();
       for (const row of r.rows) if (!seen.has(Number(row.id))) seen.set(Number(row.id), now);
+      const before = low;
       while (seen.has(low)) low++;
-      parentPort?.postMessage({ low });
+      if (low !== before) parentPort?.postMessage({ low });
       await new Promise((res) => setTimeout(res, POLL_MS));
     }
   } finally {
