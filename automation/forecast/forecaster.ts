@@ -5,6 +5,7 @@
 import { RobustZDetector } from "./anomaly";
 import { Calibrator } from "./calibration";
 import { Calendar, makeCalendar } from "./calendar";
+import { BoostedTreesModel } from "./models/boosted-trees";
 import { DailyProfile } from "./models/daily-profile";
 import { Ensemble, Member } from "./models/ensemble";
 import { HoltWinters } from "./models/holt-winters";
@@ -173,6 +174,8 @@ export class PipelineForecaster implements Forecaster {
           return DailyProfile.fit(series, periods, horizon, offset);
         case "local-median":
           return new LocalMedian();
+        case "boosted-trees":
+          return BoostedTreesModel.fit(series, periods, horizon, o.seed);
       }
     };
     if (this.name !== "ensemble") {

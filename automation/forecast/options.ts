@@ -40,7 +40,7 @@ export const DEFAULT_LSTM: ResolvedOptions["lstm"] = {
   networks: 3,
 };
 
-const MEMBERS: readonly MemberKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median"];
+const MEMBERS: readonly MemberKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "boosted-trees"];
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new ForecastInputError(`invalid forecast option: ${message}`);

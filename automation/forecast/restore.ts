@@ -4,6 +4,7 @@ import { RobustZDetector } from "./anomaly";
 import { Calibrator } from "./calibration";
 import { makeCalendar } from "./calendar";
 import { FORMAT, ForecasterJSON, PipelineForecaster, READABLE_VERSIONS, VERSION, capacityFor } from "./forecaster";
+import { BoostedTreesModel, BoostedTreesModelJSON } from "./models/boosted-trees";
 import { DailyProfile, DailyProfileJSON } from "./models/daily-profile";
 import { Ensemble, EnsembleJSON } from "./models/ensemble";
 import { HoltWinters, HoltWintersJSON } from "./models/holt-winters";
@@ -18,7 +19,7 @@ import { RiseRecalibrator } from "./recalibration";
 import { Series } from "./series";
 import { ForecastInputError, ForecastOptions, Forecaster, MemberKind, ModelKind } from "./types";
 
-const KINDS: readonly ModelKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "ensemble"];
+const KINDS: readonly ModelKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "boosted-trees", "ensemble"];
 
 export function createForecaster(kind: ModelKind, options?: ForecastOptions): Forecaster {
   if (!KINDS.includes(kind)) throw new ForecastInputError(`unknown forecaster kind "${String(kind)}" (expected ${KINDS.join(", ")})`);
@@ -42,6 +43,8 @@ function restoreMember(kind: MemberKind | "persistence", json: unknown): PointMo
       return DailyProfile.fromJSON(json as DailyProfileJSON);
     case "local-median":
       return LocalMedian.fromJSON();
+    case "boosted-trees":
+      return BoostedTreesModel.fromJSON(json as BoostedTreesModelJSON);
     default:
       throw new ForecastInputError(`saved ${kind} model has unknown kind "${String(tagged.kind)}"`);
   }

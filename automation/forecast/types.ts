@@ -17,7 +17,7 @@ export interface StepForecast {
   quantiles: number[];
 }
 
-export type ModelKind = "naive" | "seasonal-naive" | "holt-winters" | "regression" | "lstm" | "daily-profile" | "local-median" | "ensemble";
+export type ModelKind = "naive" | "seasonal-naive" | "holt-winters" | "regression" | "lstm" | "daily-profile" | "local-median" | "boosted-trees" | "ensemble";
 export type MemberKind = Exclude<ModelKind, "ensemble">;
 
 export interface FitReport {

@@ -16,7 +16,7 @@ import { NAB_SERIES, SeriesSpec, TUNING_SERIES, shortName } from "./series";
 const ROOT = path.resolve(__dirname, "../../..");
 const NAB_DIR = process.env.NAB_DIR ?? path.resolve(ROOT, "../shared/data/nab");
 const RESULTS = path.join(ROOT, "bench/results");
-const KINDS: ModelKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "ensemble"];
+const KINDS: ModelKind[] = ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "boosted-trees", "ensemble"];
 /** The fit-time target's series: two weeks at 5-minute steps. */
 const TIMING_SERIES = "realAWSCloudwatch/elb_request_count_8c0756.csv";
 

@@ -32,12 +32,28 @@ export const PROFILE_WIDTH = 2;
 /** Recent slots whose deviation from the profile sets the level. */
 export const LEVEL_SLOTS = 6;
 /** At most this many past days: older days describe an older pattern. */
-const MAX_DAYS = 7;
+export const MAX_DAYS = 7;
 /** Share of the fit window held out to choose the space. */
 const VALIDATION_SHARE = 0.2;
 
 const toSpace = (spec: Pick<DailyProfileSpec, "space" | "offset">, y: number): number => (spec.space === "log" ? Math.log(Math.max(y, 0) + spec.offset) : y);
 const fromSpace = (spec: Pick<DailyProfileSpec, "space" | "offset">, z: number): number => Math.max(spec.space === "log" ? Math.exp(z) - spec.offset : z, 0);
+
+/**
+ * The profile of slot x as seen from `origin`: the median of `transform(load)` over the slots within
+ * PROFILE_WIDTH of x's time of day on the `days` days before x, reading only slots in [first, origin];
+ * NaN when none is readable. The boosted-trees member reads it too.
+ */
+export function profileAt(series: Series, x: number, origin: number, season: Pick<DailyProfileSpec, "daily" | "days">, transform: (y: number) => number = (y) => y): number {
+  const values: number[] = [];
+  for (let n = 1; n <= season.days; n++) {
+    for (let u = -PROFILE_WIDTH; u <= PROFILE_WIDTH; u++) {
+      const i = x - n * season.daily + u;
+      if (i >= series.first && i <= origin) values.push(transform(series.value(i)));
+    }
+  }
+  return values.length > 0 ? median(values) : NaN;
+}
 
 /**
  * Forecasts for origin+1..origin+h reading only slots in [first, origin]: the profile of each target
@@ -46,16 +62,7 @@ const fromSpace = (spec: Pick<DailyProfileSpec, "space" | "offset">, z: number):
  */
 function forecastFrom(spec: DailyProfileSpec, series: Series, origin: number, h: number): number[] {
   const first = series.first;
-  const profile = (x: number): number => {
-    const values: number[] = [];
-    for (let n = 1; n <= spec.days; n++) {
-      for (let u = -PROFILE_WIDTH; u <= PROFILE_WIDTH; u++) {
-        const i = x - n * spec.daily + u;
-        if (i >= first && i <= origin) values.push(toSpace(spec, series.value(i)));
-      }
-    }
-    return values.length > 0 ? median(values) : NaN;
-  };
+  const profile = (x: number): number => profileAt(series, x, origin, spec, (y) => toSpace(spec, y));
   const deviations: number[] = [];
   for (let u = 0; u < LEVEL_SLOTS && origin - u >= first; u++) {
     const p = profile(origin - u);

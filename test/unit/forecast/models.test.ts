@@ -52,7 +52,7 @@ test("the LSTM learns a seasonal series (tiny network) and is deterministic for 
 test("the ensemble weights its members and favours the one that is right", (t) => {
   const f = createForecaster("ensemble", { lstm: TINY_LSTM });
   const report = f.fit(history);
-  t.deepEqual(report.modelsUsed, ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median"]);
+  t.deepEqual(report.modelsUsed, ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "boosted-trees"]);
   const { weights } = f.status();
   t.true(Math.abs(Object.values(weights).reduce((a, b) => a + b, 0) - 1) < 1e-9);
   // Seasonal naive and Holt-Winters are both exact on a pure season (either may be selected alone).

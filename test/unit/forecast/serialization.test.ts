@@ -8,7 +8,7 @@ const history = points.slice(0, 24 * 10);
 const later = points.slice(24 * 10);
 const events = [{ name: "sale", start: "2024-01-05", end: "2024-01-05" }];
 
-for (const kind of ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "ensemble"] as ModelKind[]) {
+for (const kind of ["naive", "seasonal-naive", "holt-winters", "regression", "lstm", "daily-profile", "local-median", "boosted-trees", "ensemble"] as ModelKind[]) {
   test(`${kind}: a JSON round trip restores the same forecaster`, (t) => {
     const original = createForecaster(kind, { lstm: TINY_LSTM, events, timeZone: "Europe/Paris" });
     original.fit(history);
