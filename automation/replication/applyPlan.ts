@@ -11,6 +11,11 @@ export interface Statement {
   params: string[];
 }
 
+/** Splices a value (a JSON document of rows) into a statement: as a `$n` parameter, or as a literal. */
+type Bind = (value: string) => string;
+/** A planned statement, its SQL built once its value's form is known. */
+type Planned = (bind: Bind) => string;
+
 type Run = { kind: "upsert" | "delete"; table: string; keys: string[]; columns: string; rows: Row[] };
 
 const keyMatch = (t: string, keys: string[], alias: string): string => keys.map((k) => `${t}.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`).join(" AND ");
@@ -18,9 +23,9 @@ const keyMatch = (t: string, keys: string[], alias: string): string => keys.map(
 /** Columns present in a row (a TOASTed value that did not change is absent), as the run's signature. */
 const signature = (row: Row): string => Object.keys(row).sort().join("\u0000");
 
-function deleteStatement(table: string, keys: string[], rows: Row[]): Statement {
+function deleteStatement(table: string, keys: string[], rows: Row[]): Planned {
   const t = qualified(table);
-  return { sql: `DELETE FROM ${t} USING json_populate_recordset(null::${t}, $1::json) AS k WHERE ${keyMatch(t, keys, "k")}`, params: [JSON.stringify(rows)] };
+  return (bind) => `DELETE FROM ${t} USING json_populate_recordset(null::${t}, ${bind(JSON.stringify(rows))}::json) AS k WHERE ${keyMatch(t, keys, "k")}`;
 }
 
 /**
@@ -28,7 +33,7 @@ function deleteStatement(table: string, keys: string[], rows: Row[]): Statement 
  * appears again keeps only its last row: every row of a run carries the same columns, so the last
  * upsert alone leaves the row as applying them one by one would.
  */
-function upsertStatement(table: string, keys: string[], rows: Row[]): Statement {
+function upsertStatement(table: string, keys: string[], rows: Row[]): Planned {
   const t = qualified(table);
   const last = new Map<string, Row>();
   for (const row of rows) {
@@ -37,20 +42,18 @@ function upsertStatement(table: string, keys: string[], rows: Row[]): Statement 
     last.set(key, row);
   }
   const set = Object.keys(rows[0]).map((col) => `${quoteIdent(col)} = EXCLUDED.${quoteIdent(col)}`);
-  return {
-    sql: `INSERT INTO ${t} SELECT * FROM json_populate_recordset(null::${t}, $1::json)
-         ON CONFLICT (${keys.map(quoteIdent).join(", ")}) DO ${set.length > 0 ? `UPDATE SET ${set.join(", ")}` : "NOTHING"}`,
-    params: [JSON.stringify([...last.values()])],
-  };
+  const value = JSON.stringify([...last.values()]);
+  return (bind) =>
+    `INSERT INTO ${t} SELECT * FROM json_populate_recordset(null::${t}, ${bind(value)}::json)
+         ON CONFLICT (${keys.map(quoteIdent).join(", ")}) DO ${set.length > 0 ? `UPDATE SET ${set.join(", ")}` : "NOTHING"}`;
 }
 
-function runStatement(r: Run): Statement {
+function runStatement(r: Run): Planned {
   return r.kind === "delete" ? deleteStatement(r.table, r.keys, r.rows) : upsertStatement(r.table, r.keys, r.rows);
 }
 
-/** Statements that apply `changes` in order; idempotent as each single change is (upserts by key). */
-export function applyPlan(changes: Change[]): Statement[] {
-  const out: Statement[] = [];
+function plan(changes: Change[]): Planned[] {
+  const out: Planned[] = [];
   let run: Run | undefined;
   const flush = (): void => {
     if (run) out.push(runStatement(run));
@@ -59,7 +62,8 @@ export function applyPlan(changes: Change[]): Statement[] {
   for (const ch of changes) {
     if (ch.op === "truncate") {
       flush();
-      out.push({ sql: `TRUNCATE ${qualified(ch.table)}`, params: [] });
+      const t = qualified(ch.table);
+      out.push(() => `TRUNCATE ${t}`);
       continue;
     }
     if (ch.old) {
@@ -78,4 +82,26 @@ export function applyPlan(changes: Change[]): Statement[] {
   }
   flush();
   return out;
+}
+
+/** Statements that apply `changes` in order; idempotent as each single change is (upserts by key). */
+export function applyPlan(changes: Change[]): Statement[] {
+  return plan(changes).map((p) => {
+    const params: string[] = [];
+    const sql = p((v) => {
+      params.push(v);
+      return `$${params.length}`;
+    });
+    return { sql, params };
+  });
+}
+
+/**
+ * The same statements as one script, values as literals (`literal` quotes them, e.g. the client's
+ * escapeLiteral): a batch then costs one round trip to the store instead of one per statement.
+ */
+export function applyScript(changes: Change[], literal: (value: string) => string): string {
+  return plan(changes)
+    .map((p) => `${p(literal)};\n`)
+    .join("");
 }

@@ -4,9 +4,9 @@
 // An apply error is counted and stops the consumer (the supervisor retries): never skipped.
 // Environment: HOST, PORT (health), UNDERSTUDY_CHANGE_STREAM (secret JSON; replicas = this store).
 import * as http from "node:http";
-import { Client } from "pg";
+import { Client, QueryResult } from "pg";
 import { qualified } from "../../components/postgres/sql";
-import { applyPlan } from "./applyPlan";
+import { applyScript } from "./applyPlan";
 import { APPLIED_CHANNEL, ChangeStreamConfig, log, readConfig } from "./changeStreamConfig";
 import { Change, StreamEntry } from "./pgoutput";
 import { connectBroker, Offset } from "./streamClient";
@@ -92,16 +92,6 @@ async function main(): Promise<void> {
     release();
     const started = performance.now();
     try {
-      await replica.query("BEGIN");
-      const lock = await replica.query<{ detached: boolean }>("SELECT detached FROM understudy.cdc_position WHERE stream = $1 FOR UPDATE", [cfg.stream]);
-      if (lock.rows[0]?.detached) {
-        await replica.query("ROLLBACK");
-        state = "detached";
-        queue.length = 0;
-        release();
-        log("info", "detached: stopped applying", { stream: cfg.stream, lsn: lsn.toString() });
-        return;
-      }
       let last = batch[batch.length - 1];
       const changes: Change[] = [];
       let marker: string | undefined;
@@ -115,13 +105,28 @@ async function main(): Promise<void> {
         lsn = at;
         last = m;
       }
-      for (const st of applyPlan(changes)) await replica.query(st.sql, st.params);
-      await replica.query(
-        `UPDATE understudy.cdc_position SET "offset" = $2, lsn = $3, commit_time = coalesce($4::timestamptz, commit_time), applied_at = now(), marker = coalesce($5, marker) WHERE stream = $1`,
-        [cfg.stream, last.offset.toString(), lsn.toString(), commitTime ?? null, marker ?? null],
-      );
-      // Only sync mode's publisher listens: it holds the primary's commits until a shadow has applied them.
-      if (cfg.mode === "sync") await replica.query("SELECT pg_notify($1, $2)", [APPLIED_CHANNEL, lsn.toString()]);
+      // The batch is one script, one round trip: lock the position (a promotion detaches it), apply,
+      // move the position; then COMMIT, or ROLLBACK if the lock found the store detached. A notify
+      // inside a transaction that rolls back is never sent.
+      const lit = (v: string | null): string => (v === null ? "NULL" : replica.escapeLiteral(v));
+      const results = (await replica.query(
+        [
+          "BEGIN;",
+          `SELECT detached FROM understudy.cdc_position WHERE stream = ${lit(cfg.stream)} FOR UPDATE;`,
+          applyScript(changes, lit),
+          `UPDATE understudy.cdc_position SET "offset" = ${lit(last.offset.toString())}, lsn = ${lit(lsn.toString())}, commit_time = coalesce(${lit(commitTime ?? null)}::timestamptz, commit_time), applied_at = now(), marker = coalesce(${lit(marker ?? null)}, marker) WHERE stream = ${lit(cfg.stream)};`,
+          // Only sync mode's publisher listens: it holds the primary's commits until a shadow has applied them.
+          cfg.mode === "sync" ? `SELECT pg_notify(${lit(APPLIED_CHANNEL)}, ${lit(lsn.toString())});` : "",
+        ].join("\n"),
+      )) as unknown as QueryResult<{ detached?: boolean }>[];
+      if (results[1]?.rows[0]?.detached) {
+        await replica.query("ROLLBACK");
+        state = "detached";
+        queue.length = 0;
+        release();
+        log("info", "detached: stopped applying", { stream: cfg.stream, lsn: lsn.toString() });
+        return;
+      }
       await replica.query("COMMIT");
       stats.entries += batch.length;
       stats.batches++;

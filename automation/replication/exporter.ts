@@ -6,7 +6,7 @@ import { Gauge, Registry } from "prom-client";
 import { driverFor } from "./drivers";
 import { ReplicationTopology } from "./driver";
 import { CaughtUp, lagSamples, Sample } from "./lagSamples";
-import { followStreamTails } from "./streamDriver";
+import { readStreamTails } from "./streamDriver";
 
 const HELP: Record<string, string> = {
   understudy_replication_primary_up: "1 when the primary store answers",
@@ -22,7 +22,7 @@ const HELP: Record<string, string> = {
 function main(): void {
   const topology = JSON.parse(process.env.UNDERSTUDY_REPLICATION ?? "") as ReplicationTopology;
   const driver = driverFor(topology.driver);
-  followStreamTails();
+  readStreamTails();
   const registry = new Registry();
   const gauges = new Map<string, Gauge>();
   const gauge = (s: Sample): Gauge => {

@@ -1,7 +1,7 @@
 // The stream driver as the exporter and the promotion module see it: each shadow's position lives
 // in its own store (understudy.cdc_position); the primary's view is its WAL position and whether the
 // publisher is connected. Lag in offsets needs the stream's tail, which a long-lived process (the
-// exporter) follows with a consumer of its own.
+// exporter) reads when it observes.
 import { lsnToBigInt, withClient } from "../../components/postgres/sql";
 import { observePrimary, OBSERVER } from "./observer";
 import { FenceMarker, Observation, PrimaryObservation, ReplicaObservation, ReplicationDriver, ReplicationTopology } from "./driver";
@@ -29,34 +29,49 @@ async function primaryView(t: ReplicationTopology): Promise<PrimaryView> {
   return { obs: v.obs, publisher: v.more };
 }
 
-/** The stream's last offset, followed by one consumer per process (started on first use). */
-const tails = new Map<string, { tail?: bigint; client?: Promise<BrokerClient> }>();
-let followTails = false;
+/** How long a tail reading waits for the last chunk; an empty stream sends none. */
+const TAIL_WAIT_MS = 300;
 
-/** Long-lived processes (the exporter) follow each stream's tail, for lag in offsets. */
-export function followStreamTails(): void {
-  followTails = true;
+/** One broker connection per stream and process, opened on first use (long-lived processes only). */
+const brokers = new Map<string, Promise<BrokerClient>>();
+let readTails = false;
+
+/** Long-lived processes (the exporter) read each stream's tail, for lag in offsets. */
+export function readStreamTails(): void {
+  readTails = true;
 }
 
-function streamTail(t: ReplicationTopology): bigint | undefined {
-  if (!t.stream || !followTails) return undefined;
+/**
+ * The stream's last offset, read when observed: a consumer attached at the last chunk takes that
+ * chunk's offsets and is closed. It used to follow the whole stream, and decoding every entry only
+ * to learn the newest offset cost the exporter and the broker as much as a fourth shadow. (The
+ * broker's stream-stats command would answer directly; Debian's RabbitMQ 3.10 predates it.)
+ */
+async function streamTail(t: ReplicationTopology): Promise<bigint | undefined> {
+  if (!t.stream || !readTails) return undefined;
   const key = `${t.stream.url}|${t.stream.name}`;
-  let w = tails.get(key);
-  if (!w) {
-    const watch: { tail?: bigint; client?: Promise<BrokerClient> } = {};
-    w = watch;
-    tails.set(key, watch);
-    const name = t.stream.name;
-    watch.client = connectBroker(brokerFromUrl(t.stream.url));
-    watch.client
-      .then((c) =>
-        c.declareConsumer({ stream: name, offset: Offset.last() }, (m) => {
-          if (m.offset !== undefined && (watch.tail === undefined || m.offset > watch.tail)) watch.tail = m.offset;
-        }),
-      )
-      .catch(() => tails.delete(key));
+  let broker = brokers.get(key);
+  if (!broker) {
+    broker = connectBroker(brokerFromUrl(t.stream.url));
+    brokers.set(key, broker);
   }
-  return w.tail;
+  try {
+    const client = await broker;
+    let tail: bigint | undefined;
+    let seen: () => void = () => undefined;
+    const delivered = new Promise<void>((r) => (seen = r));
+    // A chunk's entries arrive together: the last one handed over before the next turn is the tail.
+    const consumer = await client.declareConsumer({ stream: t.stream.name, offset: Offset.last() }, (m) => {
+      if (m.offset !== undefined && (tail === undefined || m.offset > tail)) tail = m.offset;
+      setImmediate(seen);
+    });
+    await Promise.race([delivered, new Promise((r) => setTimeout(r, TAIL_WAIT_MS))]);
+    await consumer.close();
+    return tail;
+  } catch {
+    brokers.delete(key); // reconnect on the next observation; lag in offsets is unknown meanwhile
+    return undefined;
+  }
 }
 
 function replicaFrom(host: string, pos: Position | undefined, p: PrimaryView, tail: bigint | undefined, now: number): ReplicaObservation {
@@ -81,7 +96,7 @@ export const streamDriver: ReplicationDriver = {
 
   async observe(t: ReplicationTopology): Promise<Observation> {
     const p = await primaryView(t);
-    const tail = streamTail(t);
+    const tail = await streamTail(t);
     const now = Date.now();
     const replicas = await Promise.all(
       t.replicas.map(async (r): Promise<ReplicaObservation> => {

@@ -67,8 +67,10 @@ export function createChangeStream(c: LocalContext, args: ReplicationArgs, schem
         RABBITMQ_LOG_BASE: path.join(dir, "log"),
         RABBITMQ_DIST_PORT: String(sp + 1),
         ERL_EPMD_PORT: String(sp + 2),
-        // One scheduler (the machine is small) and distribution on loopback only.
-        RABBITMQ_SERVER_ERL_ARGS: "+S 1:1 -kernel inet_dist_use_interface {127,0,0,1}",
+        // One scheduler (the machine is small), no busy-waiting: an idle Erlang scheduler spins
+        // before it sleeps (+sbwt), and on a host that also runs the stores and the consumers that
+        // spinning took CPU from them. Distribution on loopback only.
+        RABBITMQ_SERVER_ERL_ARGS: "+S 1:1 +sbwt none +sbwtdcpu none +sbwtdio none -kernel inet_dist_use_interface {127,0,0,1}",
       },
       secretEnv: {},
       user: rabbitUser,

@@ -1,6 +1,6 @@
 // The stream driver's apply plan: many changes, few statements, the same meaning as one by one.
 import test from "ava";
-import { applyPlan } from "../../../automation/replication/applyPlan";
+import { applyPlan, applyScript } from "../../../automation/replication/applyPlan";
 import { Change } from "../../../automation/replication/pgoutput";
 
 const ins = (id: string, customer: string, table = "public.orders"): Change => ({ op: "insert", table, keys: ["id"], row: { id, customer } });
@@ -72,4 +72,15 @@ test("truncate is a barrier", (t) => {
     plan.map((s) => s.sql.split(" ")[0]),
     ["INSERT", "TRUNCATE", "INSERT"],
   );
+});
+
+test("the script form is the same statements, each value spliced in as the given literal", (t) => {
+  const changes = [ins("1", "o'hara"), ins("2", "bob"), del("3"), { op: "truncate", table: "public.orders", keys: [], row: {} } as Change, ins("4", "cyd")];
+  const literal = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+  const expected = applyPlan(changes)
+    .map((s) => `${s.params.length > 0 ? s.sql.replace("$1", literal(s.params[0])) : s.sql};\n`)
+    .join("");
+  t.is(applyScript(changes, literal), expected);
+  t.regex(applyScript(changes, literal), /'\[\{"id":"1","customer":"o''hara"\}/);
+  t.is(applyScript(changes, literal).split(";\n").length - 1, 4);
 });
