@@ -34,11 +34,13 @@ async function mirrorCounts(): Promise<Record<string, number>> {
  * replaces the shadow, or brings back the one the dead case removed); `dead` removes it.
  */
 let shadowState = "healthy"; // what the running stack has: the last case prepared
-async function prepare(s: TestStack, c: Case): Promise<void> {
+/** Prepares a case; true when that took an `up` (the engine ran in this process, a shadow was replaced). */
+async function prepare(s: TestStack, c: Case): Promise<boolean> {
   const wanted = c === "slow-2s" ? "slow-2s" : "healthy";
   // An `up` only where the shadow must change (off ↔ healthy is the same shadow): on a busy machine
   // each one takes tens of seconds.
-  if (c !== "dead" && shadowState !== wanted) {
+  const up = c !== "dead" && shadowState !== wanted;
+  if (up) {
     const shadows = { count: 1, mirrorPercent: 0, env: c === "slow-2s" ? { FAULT_DELAY_MS: "2000" } : {} };
     await writeConfig(s.stack, { "understudy:services": benchConfig(shadows)["understudy:services"] });
     await s.stack.up({ onOutput: () => undefined });
@@ -47,6 +49,7 @@ async function prepare(s: TestStack, c: Case): Promise<void> {
   if (c === "dead") await supervisor.remove(path.join(s.stateDir, "pm2"), "orders-shadow-host-3");
   await localWeights(s.stateDir, "orders").set("mirror_percent", c === "off" ? 0 : 100);
   await new Promise((r) => setTimeout(r, 3000)); // health checks settle, the replaced shadow warms
+  return up;
 }
 
 const median = (xs: number[]): number => {
@@ -70,12 +73,14 @@ async function main(): Promise<void> {
       const cases = CASES.map((_, i) => CASES[(i + round) % CASES.length]);
       for (const placement of order) {
         for (const [i, c] of cases.entries()) {
-          await prepare(s, c);
+          const upRan = await prepare(s, c);
           // After the `up`: a replaced shadow is a new process, placed now.
           const placed = placer ? await placer.apply(placement) : undefined;
-          // Unmeasured load first: connection pools and JIT warm again after the `up`, and after a
-          // placement change the moved processes settle on their cores.
-          await runLoad({ target: LB, rps: RPS, durationSec: i === 0 ? 3 : 1, writeRatio: 0.2, seed: 1, maxSockets: 256 });
+          // Unmeasured load first: connection pools and JIT warm again after an `up` (whose engine
+          // ran in this process, beside the load generator), and after a placement change the moved
+          // processes settle on their cores. Every case after either gets the same longer warm-up:
+          // the 2 s-slow case follows an `up` in every round.
+          await runLoad({ target: LB, rps: RPS, durationSec: i === 0 || upRan ? 3 : 1, writeRatio: 0.2, seed: 1, maxSockets: 256 });
           const m0 = await mirrorCounts();
           const r = await runLoad({ target: LB, rps: RPS, durationSec: SECONDS, writeRatio: 0.2, seed: 100 + round, maxSockets: 256 });
           await new Promise((res) => setTimeout(res, c === "slow-2s" ? 2500 : 300));
