@@ -170,6 +170,9 @@ export function renderHaproxy(l: HaproxyLayout): string {
       const [v, k = v] = kv.split(":");
       return `  http-request set-var(txn.${v}) str(${k}),map_str_int(${l.routingMap},0)`;
     }),
+    // How many shadows are usable, counted by HAProxy itself: the mirror skips its Lua server scan
+    // when none is (a dead shadow used to cost a scan per copied request).
+    `  http-request set-var(txn.shadows_usable) nbsrv(${be}_shadow)`,
     `  acl live_down nbsrv(${be}_live) eq 0`,
     `  acl shadows_up nbsrv(${be}_shadow) gt 0`,
     // Shadows are read-only until promoted: the canary share is drawn from reads only, once per

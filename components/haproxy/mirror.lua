@@ -6,7 +6,8 @@
 -- and counted, so a slow shadow cannot make HAProxy's memory grow without bound.
 --
 -- Knobs come from transaction variables the frontend sets from the routing map (changed at run time
--- with `set map`, no reload): txn.mirror_pct, txn.mirror_cap (body bytes), txn.mirror_max.
+-- with `set map`, no reload): txn.mirror_pct, txn.mirror_cap (body bytes), txn.mirror_max; and
+-- txn.shadows_usable, HAProxy's count of usable shadows.
 
 local counts = { sent = 0, failed = 0, dropped_inflight = 0, dropped_body = 0, dropped_method = 0, no_shadow = 0 }
 local inflight = 0
@@ -70,7 +71,9 @@ core.register_action("mirror", { "http-req" }, function(txn, backend)
   local body = txn.f:req_body() or ""
   if #body > (tonumber(txn:get_var("txn.mirror_cap")) or 0) then counts.dropped_body = counts.dropped_body + 1 return end
   if inflight >= (tonumber(txn:get_var("txn.mirror_max")) or 64) then counts.dropped_inflight = counts.dropped_inflight + 1 return end
-  local targets = up_servers(backend)
+  -- HAProxy's own count first (txn.shadows_usable, nbsrv): no shadow up costs no scan of servers.
+  local usable = tonumber(txn:get_var("txn.shadows_usable")) or 0
+  local targets = usable > 0 and up_servers(backend) or {}
   if #targets == 0 then counts.no_shadow = counts.no_shadow + 1 return end
   rr = rr % #targets + 1
   local url = "http://" .. targets[rr] .. txn.sf:pathq()
