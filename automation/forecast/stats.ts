@@ -30,7 +30,7 @@ export function mad(xs: readonly number[], center = median(xs)): number {
 }
 
 /** Index of the first element ≥ x in an ascending array. */
-function lowerBound(sorted: readonly number[], x: number): number {
+export function lowerBound(sorted: readonly number[], x: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

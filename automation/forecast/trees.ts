@@ -4,7 +4,7 @@
 // rewards, and a spike in the training targets moves it no more than any other residual of its sign.
 // Features are cut into quantile bins once (a missing feature, NaN, gets its own bin), so a split
 // search is one histogram pass per feature, and each tree sees a random half of the rows.
-import { median } from "./stats";
+import { lowerBound, median } from "./stats";
 
 export interface BoostingSettings {
   trees: number;
@@ -48,14 +48,7 @@ export interface TreeData {
 
 function binOf(cuts: readonly number[], v: number): number {
   if (!Number.isFinite(v)) return 0;
-  let lo = 0;
-  let hi = cuts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cuts[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo + 1;
+  return lowerBound(cuts, v) + 1;
 }
 
 /** Distinct quantile edges of each feature's finite values. */
