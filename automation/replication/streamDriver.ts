@@ -31,6 +31,8 @@ async function primaryView(t: ReplicationTopology): Promise<PrimaryView> {
 
 /** How long a tail reading waits for the last chunk; an empty stream sends none. */
 const TAIL_WAIT_MS = 300;
+/** How long a whole tail reading may take (connect, attach, wait, close). */
+const TAIL_TIMEOUT_MS = 2000;
 
 /** One broker connection per stream and process, opened on first use (long-lived processes only). */
 const brokers = new Map<string, Promise<BrokerClient>>();
@@ -49,10 +51,15 @@ export function readStreamTails(): void {
  */
 async function streamTail(t: ReplicationTopology): Promise<bigint | undefined> {
   if (!t.stream || !readTails) return undefined;
-  const key = `${t.stream.url}|${t.stream.name}`;
+  // A broker that accepts the connection but never answers must not hold the scrape: no tail then.
+  return Promise.race([readTail(t.stream), new Promise<undefined>((r) => setTimeout(() => r(undefined), TAIL_TIMEOUT_MS).unref())]);
+}
+
+async function readTail(stream: NonNullable<ReplicationTopology["stream"]>): Promise<bigint | undefined> {
+  const key = `${stream.url}|${stream.name}`;
   let broker = brokers.get(key);
   if (!broker) {
-    broker = connectBroker(brokerFromUrl(t.stream.url));
+    broker = connectBroker(brokerFromUrl(stream.url));
     brokers.set(key, broker);
   }
   try {
@@ -61,7 +68,7 @@ async function streamTail(t: ReplicationTopology): Promise<bigint | undefined> {
     let seen: () => void = () => undefined;
     const delivered = new Promise<void>((r) => (seen = r));
     // A chunk's entries arrive together: the last one handed over before the next turn is the tail.
-    const consumer = await client.declareConsumer({ stream: t.stream.name, offset: Offset.last() }, (m) => {
+    const consumer = await client.declareConsumer({ stream: stream.name, offset: Offset.last() }, (m) => {
       if (m.offset !== undefined && (tail === undefined || m.offset > tail)) tail = m.offset;
       setImmediate(seen);
     });
