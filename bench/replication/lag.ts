@@ -59,7 +59,11 @@ function startPoller(url: string): Promise<Poller> {
         });
       }
       if (m.low !== undefined) low = m.low;
-      if (m.seen) done?.resolve(new Map(m.seen));
+      if (m.seen) {
+        done?.resolve(new Map(m.seen));
+        // Its message listener would keep the thread, and with it the benchmark, alive after the run.
+        void worker.terminate();
+      }
     });
   });
 }
