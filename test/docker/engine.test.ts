@@ -324,6 +324,15 @@ test.serial("mirroring reaches the shadow (copies marked, answered, never stored
     }).on("error", reject));
     return r.split("\n").filter((l) => l.startsWith("understudy_mirror_requests_total")).join("; ");
   };
+  // HAProxy copies only to a shadow it counts usable (health-checked up); the previous test's routing
+  // change may have it between checks. Reads until one copy is sent, then settle, then measure.
+  const sent = async (): Promise<number> => Number(/outcome="sent"\} (\d+)/.exec(await lbCopies())?.[1] ?? 0);
+  const sent0 = await sent();
+  for (const until = Date.now() + 30_000; Date.now() < until && (await sent()) === sent0; ) {
+    await call("GET", `/orders/${orderId}`);
+    await sleep(100);
+  }
+  await sleep(500);
   const before = await mirrored();
   for (let i = 0; i < 40; i++) t.is((await call("GET", `/orders/${orderId}`)).status, 200);
   // About 36 expected: every read is copied except the ~10 % the canary share sends to the shadow itself.
