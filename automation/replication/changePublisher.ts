@@ -1,8 +1,9 @@
 // The change stream's publisher (stream driver): reads the primary's logical changes from a
 // replication slot over the streaming replication protocol, publishes the committed transactions
-// to a RabbitMQ stream (those of one read as one entry, deduplicated by LSN), and tells the primary
-// how far it may consider them safe: async = stored by the broker; sync = applied by at least one shadow (the primary counts
-// this connection as its synchronous standby, so each commit waits for a shadow).
+// to a RabbitMQ stream (grouped: those of one read, under load those of a 10 ms window, as one
+// entry, deduplicated by LSN), and tells the primary how far it may consider them safe: async =
+// stored by the broker; sync = applied by at least one shadow (the primary counts this connection
+// as its synchronous standby, so each commit waits for a shadow).
 // Environment: HOST, PORT (health), UNDERSTUDY_CHANGE_STREAM (secret JSON, see changeStreamConfig).
 import * as http from "node:http";
 import { Client } from "pg";
