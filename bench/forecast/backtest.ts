@@ -5,6 +5,7 @@ import { CalendarEvent, LstmOptions, ModelKind, Point, createForecaster } from "
 import { PipelineForecaster } from "../../automation/forecast/forecaster";
 import { Ensemble } from "../../automation/forecast/models/ensemble";
 import { prepare } from "../../automation/forecast/prepare";
+import { FloorResult, floorCandidates, lookAheadFloor } from "./floor";
 import { Outcome, Scores, naiveScale, score } from "./metrics";
 
 export interface BacktestConfig {
@@ -54,6 +55,8 @@ export interface Row extends Scores {
   predictMs: number;
   /** Mean time of update() with one new slot. */
   updateMs: number;
+  /** Ensemble rows only: the look-ahead floor at this horizon (a diagnostic, not a forecaster; see floor.ts). */
+  lookAheadFloor?: FloorResult;
 }
 
 export interface PlotTrace {
@@ -67,15 +70,25 @@ export interface PlotTrace {
   horizonMinutes: number;
 }
 
+/** The look-ahead floor (a diagnostic, not a forecaster: see floor.ts) at one horizon, on the targets every model was scored on. */
+export interface FloorRow extends FloorResult {
+  horizons: string[];
+  horizonSteps: number;
+}
+
 export interface SeriesResult {
   series: string;
   stepMs: number;
+  /** Slots per day (for describing the floor's seasonal candidates). */
+  perDay: number;
   fitSlots: number;
   testSlots: number;
   rows: Row[];
   fitNotes: Record<string, string[]>;
   /** Per model, the trace at the horizon nearest 30 minutes, over the last plotDays. */
   plots: Partial<Record<ModelKind, PlotTrace>>;
+  /** Per horizon: the look-ahead floor over the scored targets. */
+  lookAheadFloor: FloorRow[];
 }
 
 const DAY_MS = 86_400_000;
@@ -139,7 +152,9 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
 
   const fitBaseRates = horizons.map((h) => riseRate(values, flags, fitStart, testStart, h.steps, config.rise));
 
-  const result: SeriesResult = { series: input.name, stepMs, fitSlots: testStart - fitStart, testSlots, rows: [], fitNotes: {}, plots: {} };
+  const result: SeriesResult = { series: input.name, stepMs, perDay, fitSlots: testStart - fitStart, testSlots, rows: [], fitNotes: {}, plots: {}, lookAheadFloor: [] };
+  // The target slots scored at each horizon: the same for every model (same origins, same flags); kept from the last model run.
+  let scoredTargets: number[][] = horizons.map(() => []);
   for (const kind of config.kinds) {
     const forecaster = createForecaster(kind, { seed: config.seed, timeZone: input.timeZone, events: input.events, lstm: config.lstm });
     let started = performance.now();
@@ -149,6 +164,7 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
     const { user, system } = process.cpuUsage(cpu);
     result.fitNotes[kind] = report.notes;
     const outcomes = horizons.map((): Outcome[] => []);
+    const targets = horizons.map((): number[] => []);
     const trace: PlotTrace = { times: [], actual: [], q10: [], q50: [], q90: [], probability: [], rose: [], horizonMinutes: (plotHorizon.steps * stepMs) / 60_000 };
     const ensemble = forecaster instanceof PipelineForecaster && forecaster.fitted?.model instanceof Ensemble ? forecaster.fitted.model : null;
     const weightSums = horizons.map(() => new Map<string, number>());
@@ -188,6 +204,7 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
         if (!real) return;
         const outcome = { actual: values[target], quantiles: forecast[h.steps - 1].quantiles, probability: probabilities[j], rawProbability: raw?.[j], rose: peak >= (1 + config.rise) * values[origin] };
         outcomes[j].push(outcome);
+        targets[j].push(target);
         if (h === plotHorizon && target >= plotFrom) {
           trace.times.push(grid.t0 + target * stepMs);
           trace.actual.push(outcome.actual);
@@ -216,7 +233,20 @@ export function backtestSeries(input: SeriesInput, config: BacktestConfig, onMod
       });
     });
     result.plots[kind] = trace;
+    scoredTargets = targets;
     onModel(kind);
+  }
+  // Seasonal candidates only where a day is a whole number of slots and the lag reaches back into the data.
+  const periods = perDay * stepMs === DAY_MS ? [perDay, 7 * perDay].filter((p) => p < testStart) : [];
+  const candidates = floorCandidates(periods);
+  result.lookAheadFloor = horizons.map((h, j) => ({ horizons: h.labels, horizonSteps: h.steps, ...lookAheadFloor(values, flags, scoredTargets[j], scale, candidates) }));
+  for (const row of result.rows) {
+    if (row.model !== "ensemble") continue;
+    const floor = result.lookAheadFloor.find((f) => f.horizonSteps === row.horizonSteps);
+    if (floor) {
+      const { mase, candidate, candidateMase, combinationMase, targets, linearMase } = floor;
+      row.lookAheadFloor = { mase, candidate, candidateMase, combinationMase, targets, linearMase };
+    }
   }
   return result;
 }

@@ -10,7 +10,7 @@ import { ModelKind, createForecaster, detectAnomalies, parseSeriesCsv } from "..
 import { progressBar } from "../lib/progress";
 import { BacktestConfig, SeriesResult, backtestSeries } from "./backtest";
 import { nabScore } from "./nab-score";
-import { AnomalyRow, Settings, TimingCheck, brierApplicable, markdownReport, plotSvg, row30, targetChecks } from "./report";
+import { AnomalyRow, Settings, TimingCheck, brierApplicable, markdownReport, median, plotSvg, ratios, row30, targetChecks } from "./report";
 import { NAB_SERIES, SeriesSpec, TUNING_SERIES, shortName } from "./series";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -131,7 +131,11 @@ function main(): void {
   fs.writeFileSync(path.join(RESULTS, "forecast.json"), JSON.stringify(rows, null, 1));
   fs.writeFileSync(
     path.join(RESULTS, "forecast-details.json"),
-    JSON.stringify({ settings, targets: targetChecks(results, timing), timing, anomalies, series: results.map(({ rows: _rows, plots: _plots, ...rest }) => rest) }, null, 1),
+    JSON.stringify(
+      { settings, targets: targetChecks(results, timing), ensembleVsBaselines: ratios(results), timing, anomalies, series: results.map(({ rows: _rows, plots: _plots, ...rest }) => rest) },
+      null,
+      1,
+    ),
   );
   for (const r of results) {
     const svg = plotSvg(r);
@@ -150,6 +154,11 @@ function main(): void {
   }
   console.log("");
   for (const c of targetChecks(results, timing)) console.log(`${c.met ? "met " : "MISS"}  ${c.name}: ${c.measured} (target ${c.target})`);
+  const perSeries = ratios(results);
+  if (perSeries.some((r) => Number.isFinite(r.floorRatio))) {
+    console.log(`look-ahead floor (not a forecaster), ratio over the best baseline at 30 min, median ${median(perSeries.map((r) => r.floorRatio)).toFixed(3)}:`);
+    for (const r of perSeries) console.log(`  ${pad(r.series, 30)}ensemble ${r.ratio.toFixed(3)}  floor ${r.floorRatio.toFixed(3)} (${r.floorMethod})`);
+  }
   if (anomalies.length > 0) console.log(`anomaly detector: ${anomalies.filter((a) => a.windows > 0).length} series scored, see forecast.md`);
   console.log(`\nwrote ${path.relative(ROOT, RESULTS)}/forecast.json, forecast-details.json, forecast.md, forecast/*.svg in ${settings.elapsedSeconds.toFixed(0)} s`);
 }
