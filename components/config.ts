@@ -79,6 +79,8 @@ export interface LoadBalancerSpec {
   /** Active health-check interval. */
   checkIntervalMs: number;
   retries: number;
+  /** HAProxy's threads (nbthread); 0 leaves HAProxy's default, one per CPU it may run on at start. */
+  threads: number;
 }
 
 export interface PrometheusSpec {
@@ -120,7 +122,7 @@ const SERVICE_KEYS = [
 const STORE_KEYS = ["engine", "host", "port", "database", "user", "schema"];
 const SHADOW_KEYS = ["count", "weightPercent", "mirrorPercent", "mirrorBodyCapBytes", "hosts", "env"];
 const REPLICATION_KEYS = ["mode", "maxLagSeconds", "driver", "metricsPort", "streamPort"];
-const LB_KEYS = ["port", "statsPort", "checkIntervalMs", "retries"];
+const LB_KEYS = ["port", "statsPort", "checkIntervalMs", "retries", "threads"];
 const PROM_KEYS = ["port", "scrapeIntervalSeconds", "retentionHours"];
 
 function isObject(v: unknown): v is Raw {
@@ -280,6 +282,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackSpec {
     statsPort: int(`${NAMESPACE}:loadBalancer.statsPort`, lb.statsPort, 18404, 1024, 65535),
     checkIntervalMs: int(`${NAMESPACE}:loadBalancer.checkIntervalMs`, lb.checkIntervalMs, 1000, 100, 60_000),
     retries: int(`${NAMESPACE}:loadBalancer.retries`, lb.retries, 2, 0, 10),
+    threads: int(`${NAMESPACE}:loadBalancer.threads`, lb.threads, 0, 0, 64),
   };
   const services = Object.entries(svcRaw).map(([name, v], i) =>
     parseService(name, v, hosts, { frontendPort: loadBalancer.port + i, statsPort: loadBalancer.statsPort + i, index: i }),

@@ -7,10 +7,10 @@ import * as path from "node:path";
 import { localWeights } from "../../components/platforms/local/runtime/routing";
 import { writeConfig } from "../../automation/engine";
 import * as supervisor from "../../components/platforms/local/impl/supervisor";
-import { runLoad } from "../../demo/loadgen";
+import { runLoadProcess } from "../../demo/loadgen";
 import { get, TestStack } from "../../test/helpers/stack";
 import { benchConfig, fmt, LB, upStack, writeResults } from "../shadow/common";
-import { cpusetPlacer, Placement } from "./placement";
+import { cpusetPlacer, Placement, Side } from "./placement";
 
 const RPS = Number(process.env.BENCH_RPS ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -23,6 +23,14 @@ const PLACEMENTS = (process.env.BENCH_PLACEMENTS ?? "shared,isolated").split(","
 });
 /** The shadow's host in benchConfig: its instance and its store. */
 const SHADOW_HOST = /-host-3$/;
+const sideOf = (app: string): Side => (SHADOW_HOST.test(app) ? "shadow" : app === "prometheus" ? "other" : "live");
+/**
+ * The clients' priority. They stand for clients on other hosts but share a core with the shadow's
+ * host (isolated) or with everything (shared): raised, the shadow's work on the copies does not delay
+ * the instrument itself, only what it measures. Every case gets the same.
+ */
+const CLIENT_NICENESS = -10;
+const LB_THREADS = Number(process.env.BENCH_LB_THREADS ?? 1);
 
 async function mirrorCounts(): Promise<Record<string, number>> {
   const text = (await get("http://127.0.0.1:16404/mirror-metrics")).body;
@@ -61,8 +69,9 @@ type Acc = { requests: number; failed: number; lat: number[]; mirrored: number; 
 const empty = (): Acc => ({ requests: 0, failed: 0, lat: [], mirrored: 0, dropped: 0, roundP99: [] });
 
 async function main(): Promise<void> {
-  const s = await upStack("bench-mirror", benchConfig({ count: 1 }));
-  const placer = PLACEMENTS.includes("isolated") ? cpusetPlacer(path.join(s.stateDir, "pm2"), (app) => SHADOW_HOST.test(app)) : undefined;
+  const base = benchConfig({ count: 1 });
+  const s = await upStack("bench-mirror", { ...base, "understudy:loadBalancer": { ...(base["understudy:loadBalancer"] as object), threads: LB_THREADS } });
+  const placer = PLACEMENTS.includes("isolated") ? cpusetPlacer(path.join(s.stateDir, "pm2"), sideOf) : undefined;
   const acc = new Map<string, Acc>();
   const key = (p: Placement, c: Case) => `${p}/${c}`;
   try {
@@ -80,9 +89,9 @@ async function main(): Promise<void> {
           // ran in this process, beside the load generator), and after a placement change the moved
           // processes settle on their cores. Every case after either gets the same longer warm-up:
           // the 2 s-slow case follows an `up` in every round.
-          await runLoad({ target: LB, rps: RPS, durationSec: i === 0 || upRan ? 3 : 1, writeRatio: 0.2, seed: 1, maxSockets: 256 });
+          await runLoadProcess({ target: LB, rps: RPS, durationSec: i === 0 || upRan ? 3 : 1, writeRatio: 0.2, seed: 1, maxSockets: 256 }, undefined, CLIENT_NICENESS);
           const m0 = await mirrorCounts();
-          const r = await runLoad({ target: LB, rps: RPS, durationSec: SECONDS, writeRatio: 0.2, seed: 100 + round, maxSockets: 256 });
+          const r = await runLoadProcess({ target: LB, rps: RPS, durationSec: SECONDS, writeRatio: 0.2, seed: 100 + round, maxSockets: 256 }, undefined, CLIENT_NICENESS);
           await new Promise((res) => setTimeout(res, c === "slow-2s" ? 2500 : 300));
           const m1 = await mirrorCounts();
           const a = acc.get(key(placement, c)) ?? empty();
@@ -131,9 +140,9 @@ async function main(): Promise<void> {
   const md = [
     "# Mirroring overhead on the live path (local platform)",
     "",
-    `${RPS} req/s open-loop (20 % writes) through HAProxy, 2 live + 1 shadow; ${ROUNDS} interleaved rounds of ${SECONDS} s per case. Mirroring: HAProxy Lua action → core.register_task + core.httpclient (the live request never waits), at most 64 copies in flight.`,
+    `${RPS} req/s open-loop (20 % writes) through HAProxy (${LB_THREADS > 0 ? `${LB_THREADS} thread${LB_THREADS > 1 ? "s" : ""}` : "one thread per CPU"}), 2 live + 1 shadow; ${ROUNDS} interleaved rounds of ${SECONDS} s per case. Mirroring: HAProxy Lua action → core.register_task + core.httpclient (the live request never waits), at most 64 copies in flight. The load generator runs in a process of its own at niceness ${CLIENT_NICENESS} in every case.`,
     "",
-    "Placement: **shared** — every process may run on both cores; **isolated** — the shadow's host (its instance and its PostgreSQL, with their children) in a cgroup v1 cpuset on core 1, everything else of the stack (live instances, HAProxy, the primary PostgreSQL, Prometheus, the clients) on core 0, as if the shadow ran on another host; other work on the machine is moved to core 1 during isolated rounds, so core 0 runs only the live path. In shared rounds everything runs on both cores.",
+    "Placement: **shared** — every process may run on both cores; **isolated** — the live host (live instances, HAProxy, the primary PostgreSQL, with their children) alone on core 0 in a cgroup v1 cpuset; on core 1 what a deployment runs on other hosts: the shadow's host (its instance and its PostgreSQL), Prometheus, the clients and the Pulumi engine (this benchmark's process), and any other work on the machine.",
     "",
     `Target: live p99 ≤ ${target}× mirror-off in every case, checked on the median over rounds of each round's p99 ratio to the same round's mirror-off p99 (pooled p99 shown beside it).`,
     "",

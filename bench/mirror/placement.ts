@@ -1,9 +1,9 @@
 // Where bench:mirror's processes may run. "shared": every process on every core (today's single
-// machine). "isolated": the shadow side (its instance and its PostgreSQL, with every process they
-// forked) on one core, everything else — live instances, HAProxy, the primary store, Prometheus and
-// the clients (this benchmark's own process) — on the other, as if the shadow were on another host.
-// Other work on the machine (builds, other benchmarks) goes to the shadow's core too: the live
-// host's core then runs only the live path, as a host of its own would.
+// machine). "isolated": the live host — live instances, HAProxy and the primary store, with every
+// process they forked — alone on one core; on the other, what runs on other hosts in a deployment:
+// the shadow's host (its instance and its PostgreSQL), monitoring (Prometheus), the clients and the
+// operator (this benchmark's own process, which runs the load generator and the Pulumi engine), and
+// any other work on the machine (builds, other benchmarks).
 // Done with cgroup v1 cpusets: a process forked later (a PostgreSQL backend) stays in its parent's.
 import * as fs from "node:fs";
 import * as supervisor from "../../components/platforms/local/impl/supervisor";
@@ -60,8 +60,11 @@ export interface Placer {
   close(): void;
 }
 
-/** `isShadowSide(app)`: which supervisor apps belong to the shadow's host. */
-export function cpusetPlacer(pm2Home: string, isShadowSide: (app: string) => boolean, cores = { live: "0", shadow: "1" }): Placer {
+/** Which host a supervisor app runs on: the live host, the shadow's host, or elsewhere (monitoring). */
+export type Side = "live" | "shadow" | "other";
+
+/** `sideOf(app)`: where each supervisor app belongs. */
+export function cpusetPlacer(pm2Home: string, sideOf: (app: string) => Side, cores = { live: "0", shadow: "1" }): Placer {
   if (!fs.existsSync(`${ROOT}/cgroup.procs`)) throw new Error(`no cgroup v1 cpuset hierarchy at ${ROOT}: the isolated placement needs one`);
   const groups = { live: `${ROOT}/understudy-bench-live`, shadow: `${ROOT}/understudy-bench-shadow`, other: `${ROOT}/understudy-bench-other` };
   const coreOf = { ...cores, other: cores.shadow };
@@ -74,9 +77,12 @@ export function cpusetPlacer(pm2Home: string, isShadowSide: (app: string) => boo
     async apply(p) {
       const apps = await supervisor.list(pm2Home);
       const kids = children();
-      const shadowPids = apps.filter((a) => a.pid > 0 && isShadowSide(a.name)).flatMap((a) => tree(a.pid, kids));
-      const livePids = [...apps.filter((a) => a.pid > 0 && !isShadowSide(a.name)).flatMap((a) => tree(a.pid, kids)), process.pid];
-      // A process that exited, or one the kernel will not move, stays where it is.
+      const pidsOf = (side: Side) => apps.filter((a) => a.pid > 0 && sideOf(a.name) === side).flatMap((a) => tree(a.pid, kids));
+      const shadowPids = pidsOf("shadow");
+      const livePids = pidsOf("live");
+      // Everything else goes with the shadow's host: apps of other hosts (Prometheus), this process and
+      // the load generator it starts later (which inherits its cpuset), other work on the machine. A
+      // process that exited, or one the kernel will not move, stays where it is.
       const rest = others(new Set([...shadowPids, ...livePids]), kids);
       if (p === "shared") return { live: move(ROOT, livePids), shadow: move(ROOT, shadowPids), other: move(ROOT, rest, ["ESRCH", "EINVAL", "EPERM"]) };
       return { live: move(groups.live, livePids), shadow: move(groups.shadow, shadowPids), other: move(groups.other, rest, ["ESRCH", "EINVAL", "EPERM"]) };

@@ -127,6 +127,10 @@ export function renderHaproxy(l: HaproxyLayout): string {
     "  log stdout format raw local0 notice",
     ...l.global,
     "  maxconn 4000",
+    // More threads than the cores HAProxy gets (a container's CPU limit, a cpuset narrowed after start)
+    // make them preempt each other while one holds the shared Lua state's lock, which the mirror's
+    // action and its copies' tasks take on every copied request.
+    ...(l.lb.threads > 0 ? [`  nbthread ${l.lb.threads}`] : []),
     // A former worker after a reload serves its connections until each has ended (idle ones after their
     // next response, below); this bounds it well past the longest request plus the keep-alive time.
     `  hard-stop-after ${2 * CLIENT_KEEP_ALIVE_S + 30}s`,

@@ -90,16 +90,32 @@ test("reads only take the canary share, drawn once per request so routing and mi
   t.regex(cfg, /use_backend be_orders_shadow if shadows_up canary\n/);
 });
 
-test("the rendered configuration is valid for the real haproxy (haproxy -c)", (t) => {
+/** `haproxy -c` on the configuration rendered from `a`, with real files for its map and socket. */
+function haproxyCheck(a: typeof args): { status: number | null; output: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "understudy-haproxy-"));
   try {
     const map = path.join(dir, "routing.map");
     fs.writeFileSync(map, renderRoutingMap(routingEntries(spec.services[0])));
     const cfg = path.join(dir, "haproxy.cfg");
-    fs.writeFileSync(cfg, renderHaproxyConfig({ ...args, adminSocket: path.join(dir, "admin.sock"), routingMap: map }));
+    fs.writeFileSync(cfg, renderHaproxyConfig({ ...a, adminSocket: path.join(dir, "admin.sock"), routingMap: map }));
     const r = spawnSync("haproxy", ["-c", "-f", cfg], { encoding: "utf8" });
-    t.is(r.status, 0, `${r.stdout}${r.stderr}`);
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test("the rendered configuration is valid for the real haproxy (haproxy -c)", (t) => {
+  const r = haproxyCheck(args);
+  t.is(r.status, 0, r.output);
+});
+
+test("loadBalancer.threads sets HAProxy's nbthread; unset leaves HAProxy's default (one per CPU)", (t) => {
+  t.notRegex(renderHaproxyConfig(args), /nbthread/);
+  const one = parseStackConfig({ "understudy:loadBalancer": { threads: 1 }, "understudy:services": { orders: { command: "x", port: 18100 } } });
+  const cfg = renderHaproxyConfig({ ...args, lb: one.loadBalancer });
+  t.regex(cfg, /^global\n[\s\S]*\n {2}nbthread 1\n[\s\S]*\ndefaults\n/);
+  const r = haproxyCheck({ ...args, lb: one.loadBalancer });
+  t.is(r.status, 0, r.output);
+  t.throws(() => parseStackConfig({ "understudy:loadBalancer": { threads: -1 }, "understudy:services": { orders: { command: "x", port: 18100 } } }), { message: /loadBalancer\.threads/ });
 });
