@@ -51,7 +51,10 @@ async function prepare(s: TestStack, c: Case): Promise<boolean> {
   if (up) {
     const shadows = { count: 1, mirrorPercent: 0, env: c === "slow-2s" ? { FAULT_DELAY_MS: "2000" } : {} };
     await writeConfig(s.stack, { "understudy:services": benchConfig(shadows)["understudy:services"] });
-    await s.stack.up({ onOutput: () => undefined });
+    // The dead case removed the shadow behind the engine's back: with the config unchanged (dead →
+    // off, after healthy), a plain `up` finds nothing to do and the next cases would run without a
+    // shadow. A refresh reads the process as missing, so the `up` starts it again.
+    await s.stack.up({ onOutput: () => undefined, refresh: shadowState === "dead" });
   }
   shadowState = c === "dead" ? "dead" : wanted;
   if (c === "dead") await supervisor.remove(path.join(s.stateDir, "pm2"), "orders-shadow-host-3");
@@ -99,10 +102,16 @@ async function main(): Promise<void> {
           a.requests += r.requests;
           a.failed += r.failed;
           for (const rec of r.records.toArray()) if (Number.isFinite(rec.latencyMs)) a.lat.push(rec.latencyMs);
-          a.mirrored += (m1.sent ?? 0) - (m0.sent ?? 0);
-          a.dropped += ["failed", "dropped_inflight", "dropped_body", "dropped_method", "no_shadow"].reduce((x, k) => x + (m1[k] ?? 0) - (m0[k] ?? 0), 0);
+          const sent = (m1.sent ?? 0) - (m0.sent ?? 0);
+          const notSent = ["failed", "dropped_inflight", "dropped_body", "dropped_method", "no_shadow"].reduce((x, k) => x + (m1[k] ?? 0) - (m0[k] ?? 0), 0);
+          a.mirrored += sent;
+          a.dropped += notSent;
           acc.set(key(placement, c), a);
-          process.stdout.write(`round ${round + 1}/${ROUNDS} ${placement.padEnd(8)} ${c.padEnd(8)} requests ${r.requests} failed ${r.failed} p99 ${fmt(r.latencyMs.p99)} ms${placed ? ` (pids live ${placed.live}, shadow ${placed.shadow}, other ${placed.other})` : ""}\n`);
+          process.stdout.write(`round ${round + 1}/${ROUNDS} ${placement.padEnd(8)} ${c.padEnd(8)} requests ${r.requests} failed ${r.failed} p99 ${fmt(r.latencyMs.p99)} ms, copies sent ${sent}, not sent ${notSent}${placed ? ` (pids live ${placed.live}, shadow ${placed.shadow}, other ${placed.other})` : ""}\n`);
+          // A round that did not run the case it is named for (no shadow in the healthy case, copies
+          // in the off or dead case) would count as that case: stop instead.
+          const wrong = c === "healthy" ? sent < 0.9 * r.requests : c === "dead" ? sent > 0 : c === "off" ? sent + notSent > 0 : sent === 0;
+          if (wrong) throw new Error(`round ${round + 1} ${placement} ${c}: ${sent} copies sent, ${notSent} not sent for ${r.requests} requests; the shadow was not in the state the case needs`);
         }
       }
     }
