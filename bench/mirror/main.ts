@@ -88,8 +88,8 @@ async function main(): Promise<void> {
           const upRan = await prepare(s, c);
           // After the `up`: a replaced shadow is a new process, placed now.
           const placed = placer ? await placer.apply(placement) : undefined;
-          // Unmeasured load first: connection pools and JIT warm again after an `up` (whose engine
-          // ran in this process, beside the load generator), and after a placement change the moved
+          // Unmeasured load first: connection pools and JIT warm again after an `up` (a replaced
+          // shadow, a new HAProxy connection to it), and after a placement change the moved
           // processes settle on their cores. Every case after either gets the same longer warm-up:
           // the 2 s-slow case follows an `up` in every round.
           await runLoadProcess({ target: LB, rps: RPS, durationSec: i === 0 || upRan ? 3 : 1, writeRatio: 0.2, seed: 1, maxSockets: 256 }, undefined, CLIENT_NICENESS);

@@ -49,7 +49,14 @@ export async function runLoadProcess(options: LoadOptions, signal?: AbortSignal,
   const out = path.join(dir, "records.jsonl");
   try {
     const child = spawn(process.execPath, [MAIN, ...cliArgs(options, out)], { stdio: ["ignore", "pipe", "pipe"] });
-    if (niceness !== undefined && child.pid !== undefined) os.setPriority(child.pid, niceness);
+    if (niceness !== undefined && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, niceness);
+      } catch (e) {
+        child.kill();
+        throw new Error(`cannot run the load generator at niceness ${niceness} (below 0 needs root): ${(e as Error).message}`);
+      }
+    }
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
