@@ -1,4 +1,5 @@
 import { Design, dot, ridge } from "../../automation/forecast/linear";
+import { mean, median } from "../../automation/forecast/stats";
 
 // A look-ahead floor for the point error: NOT a forecaster. Each scored target is estimated from its
 // neighbours on both sides (the target slot itself excluded), so the estimate knows slots after the
@@ -43,7 +44,7 @@ function profileAt(values: readonly number[], flags: readonly number[], s: numbe
       xs.push(values[j]);
     }
   }
-  return xs.length > 0 ? medianOf(xs) : NaN;
+  return median(xs);
 }
 
 export interface FloorResult {
@@ -89,16 +90,10 @@ function neighbours(values: readonly number[], flags: readonly number[], t: numb
   return { d, y };
 }
 
-function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** Least-squares a + b·d + c·d² through the points, at d = 0 (a); the mean when there are too few points or they are degenerate. */
 function quadraticAtZero(d: readonly number[], y: readonly number[]): number {
-  const mean = y.reduce((s, v) => s + v, 0) / y.length;
-  if (y.length < 4) return mean;
+  const average = mean(y);
+  if (y.length < 4) return average;
   // Normal equations for (a, b, c), solved by Cramer's rule on the 3×3 system.
   const s = [0, 0, 0, 0, 0];
   const r = [0, 0, 0];
@@ -118,7 +113,7 @@ function quadraticAtZero(d: readonly number[], y: readonly number[]): number {
     [s[2], s[3], s[4]],
   ];
   const det = det3(a);
-  if (!(Math.abs(det) > 1e-9 * Math.max(1, s[4] * s[4]))) return mean;
+  if (!(Math.abs(det) > 1e-9 * Math.max(1, s[4] * s[4]))) return average;
   const a0 = [
     [r[0], s[1], s[2]],
     [r[1], s[2], s[3]],
@@ -163,8 +158,8 @@ export function interpolate(values: readonly number[], flags: readonly number[],
 }
 
 function estimate(method: FloorMethod, d: readonly number[], y: readonly number[]): number {
-  if (method === "median") return medianOf(y);
-  if (method === "mean") return y.reduce((s, v) => s + v, 0) / y.length;
+  if (method === "median") return median(y);
+  if (method === "mean") return mean(y);
   return quadraticAtZero(d, y);
 }
 
